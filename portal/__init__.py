@@ -1,0 +1,157 @@
+"""红色物业门户: the Flask application factory."""
+
+from pathlib import Path
+
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import format_datetime
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.config import Config
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and services run in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL, foreign keys and a busy timeout for every SQLite connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Config.finalize(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite://") and app.config["SQLALCHEMY_DATABASE_URI"] in (
+        "sqlite://",
+        "sqlite:///:memory:",
+    ):
+        from sqlalchemy.pool import StaticPool
+
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "portal" / "translations"))
+
+    from portal.core.logging import install_log_masking
+
+    install_log_masking()
+    _register_models()
+    _register_blueprints(app)
+    _register_hooks(app)
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_models() -> None:
+    # Import every model module so Alembic and create_all see the whole schema.
+    import portal.auth.models  # noqa: F401
+    import portal.core.audit  # noqa: F401
+    import portal.notifications.models  # noqa: F401
+    import portal.orgs.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.auth.views import bp as auth_bp
+    from portal.dashboard.views import bp as dashboard_bp
+    from portal.notifications.views import bp as notifications_bp
+    from portal.orgs.views import bp as orgs_bp
+
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(orgs_bp)
+    app.register_blueprint(notifications_bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from portal.auth.services import load_user_from_session_id
+    from portal.core.errors import register_error_handlers
+    from portal.core.masking import mask_name, mask_phone
+    from portal.core.permissions import can, scope_of
+    from portal.core.security import enforce_session_timeouts, set_security_headers
+    from portal.navigation import navigation_for
+
+    login_manager.user_loader(load_user_from_session_id)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    app.before_request(enforce_session_timeouts)
+    app.after_request(set_security_headers)
+    register_error_handlers(app)
+
+    def unread_count():
+        if not current_user.is_authenticated:
+            return 0
+        if "_unread" not in g:
+            from portal.notifications.services import unread_count as count
+
+            g._unread = count(current_user)
+        return g._unread
+
+    def url_with(**changes):
+        """This page's URL with some query arguments changed (paging keeps the filters)."""
+        from urllib.parse import urlencode
+
+        args = {k: v for k, v in request.args.items() if k != "_block"}
+        args.update({k: v for k, v in changes.items() if v is not None})
+        return request.path + ("?" + urlencode(args) if args else "")
+
+    def form_macro(name):
+        """The form macros as globals, so a block rendered alone for htmx has them too
+        (a template's top-level imports do not run when only one block is rendered)."""
+        return lambda *args, **kwargs: getattr(app.jinja_env.get_template("_macros/forms.html").module, name)(*args, **kwargs)
+
+    # Globals rather than a context processor: imported macros and lone blocks see them as well.
+    app.jinja_env.globals.update(
+        can=lambda action, obj=None: can(current_user, action, obj),
+        scope=lambda: scope_of(current_user),
+        navigation=lambda: navigation_for(current_user),
+        unread_count=unread_count,
+        mask_phone=mask_phone,
+        mask_name=mask_name,
+        current_locale=select_locale,
+        url_with=url_with,
+        field=form_macro("field"),
+        pager=form_macro("pager"),
+        search_box=form_macro("search_box"),
+        form_errors=form_macro("form_errors"),
+    )
+    app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": format_datetime(value, fmt) if value else ""

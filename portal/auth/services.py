@@ -1,0 +1,70 @@
+"""Login, logout and password change: the session rules live here, not in the views."""
+
+import hmac
+
+from sqlalchemy import or_, select
+
+from portal.auth.models import User
+from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.core.audit import audit
+from portal.core.models import utcnow
+from portal.extensions import db
+
+
+def load_user_from_session_id(session_id: str):
+    """Flask-Login's loader: the session holds `id:token`; a rotated token no longer matches."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def find_login(identifier: str) -> User | None:
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    return db.session.scalar(select(User).where(or_(User.username == identifier, User.phone == identifier)))
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The user for these credentials, or None; failures are audited without the password."""
+    user = find_login(identifier)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        audit("login.failed", user, user=user)
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    audit("login", user, user=user)
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Rotate the token behind get_id(): every session of this user stops working."""
+    user.rotate_session()
+
+
+def change_password(user: User, new_password: str) -> None:
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user)
+    audit("password.changed", user, user=user)
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+    audit("account.enabled" if active else "account.disabled", user, user=by)
+
+
+def create_user(*, name: str, password: str, username: str | None = None, phone: str | None = None,
+                is_party_member: bool = False) -> User:
+    user = User(name=name, username=username or None, phone=phone or None,
+                password_hash=hash_password(password), is_party_member=is_party_member)
+    db.session.add(user)
+    return user

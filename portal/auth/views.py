@@ -1,0 +1,116 @@
+"""Login, logout, re-authentication, password change and the language switch."""
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.auth import services
+from portal.auth.forms import ChangePasswordForm, LoginForm, ReauthForm
+from portal.auth.passwords import verify_password
+from portal.core.rendering import render
+from portal.extensions import db, limiter
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+REAUTH_WINDOW_SECONDS = 300
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("dashboard.home")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_key() -> str:
+    return "login:" + (request.form.get("login") or "").strip().lower()
+
+
+def _start_session(user) -> None:
+    session.clear()  # a new session at login: nothing from before carries over
+    login_user(user)
+    now = datetime.now(UTC).timestamp()
+    session["_started"] = session["_seen"] = session["_auth_at"] = now
+    if user.locale:
+        session["locale"] = user.locale
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit("30 per hour", methods=["POST"], key_func=_login_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            locale = session.get("locale")
+            _start_session(user)
+            if locale and not user.locale:
+                session["locale"] = locale
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        db.session.commit()  # keep the audit entry of the failure
+        error = _("手机号/用户名或密码不正确。")
+    return render("auth/login.html", "login_form", form=form, error=error)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    services.end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("您已安全退出。"), "success")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_required
+def reauth():
+    form = ReauthForm()
+    if form.validate_on_submit():
+        if verify_password(current_user.password_hash, form.password.data):
+            session["_auth_at"] = datetime.now(UTC).timestamp()
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        form.password.errors.append(_("密码不正确。"))
+    return render("auth/reauth.html", "reauth_form", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    auth_at = session.get("_auth_at", 0)
+    if datetime.now(UTC).timestamp() - auth_at > REAUTH_WINDOW_SECONDS:
+        return redirect(url_for("auth.reauth", next=url_for("auth.change_password")))
+    form = ChangePasswordForm(user=current_user)
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        services.change_password(user, form.new_password.data)
+        db.session.commit()
+        _start_session(user)  # this device stays logged in with the new token; others are out
+        flash(_("密码已修改。其他设备上的登录已全部退出。"), "success")
+        return redirect(url_for("dashboard.home"), code=303)
+    return render("auth/password.html", "password_form", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Remember the chosen language in the session and, when logged in, on the account."""
+    code = request.form.get("locale", "")
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")), code=303)

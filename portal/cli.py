@@ -1,0 +1,73 @@
+"""Command-line tasks: `flask --app portal create-admin` and `flask --app portal demo`."""
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from portal.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo)
+
+
+@click.command("create-admin")
+@click.option("--street", "street_name", prompt="街道名称 / Street name", help="The street this administrator manages.")
+@click.option("--name", prompt="姓名 / Name")
+@click.option("--username", prompt="用户名 / Username")
+@click.option("--phone", default="", help="Optional mobile number, also usable to log in.")
+@click.password_option("--password", prompt="密码 / Password", help="Asked interactively; never has a default.")
+@with_appcontext
+def create_admin(street_name, name, username, phone, password):
+    """Create a street administrator: the first account of a new deployment."""
+    from datetime import date
+
+    from portal.auth.models import User
+    from portal.auth.passwords import password_problem
+    from portal.auth.services import create_user
+    from portal.orgs.models import Organisation, OrgKind, Position, Role, Street
+
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(str(problem))
+    if db.session.scalar(select(User.id).where((User.username == username) | (User.phone == (phone or None)))):
+        raise click.ClickException("用户名或手机号已被使用 / username or phone already in use")
+    street = db.session.scalar(select(Street).where(Street.name == street_name))
+    if street is None:
+        street = Street(name=street_name)
+        db.session.add(street)
+        db.session.flush()
+    office = db.session.scalar(select(Organisation).where(Organisation.street_id == street.id,
+                                                          Organisation.kind == OrgKind.STREET_OFFICE))
+    if office is None:
+        office = Organisation(kind=OrgKind.STREET_OFFICE, name=f"{street_name}办事处", street_id=street.id)
+        db.session.add(office)
+        db.session.flush()
+    user = create_user(name=name, username=username, phone=phone or None, password=password)
+    user.street_id = street.id
+    db.session.flush()
+    db.session.add(Position(user_id=user.id, organisation_id=office.id, role=Role.STREET_ADMIN, title="管理员",
+                            start_date=date.today()))
+    db.session.commit()
+    click.echo(f"已创建街道管理员 {username} / street administrator created")
+
+
+@click.command("demo")
+@click.option("--print-logins/--no-print-logins", default=True)
+@with_appcontext
+def demo(print_logins):
+    """Load the demo community once (idempotent) and print one login per role."""
+    from portal.demo import demo_logins, load_demo
+
+    result = load_demo()
+    if result.created:
+        click.echo(f"演示数据已载入 / demo loaded: {result.communities} 社区, {result.compounds} 小区, "
+                   f"{result.households} 户, {result.users} 用户")
+    else:
+        click.echo("演示数据已存在 / demo data already present")
+    if print_logins:
+        click.echo("\n演示账号（仅用于演示）/ demo logins (demo only):")
+        for label, login, password in demo_logins():
+            click.echo(f"  {str(label):<12} {login:<18} {password}")

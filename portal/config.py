@@ -1,0 +1,64 @@
+"""Settings, read from environment variables so one build runs anywhere."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A development secret kept in instance/ so sessions survive restarts."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    ENV_NAME = os.environ.get("PORTAL_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; a long-open form must still submit
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("PORTAL_ENV", "development") == "production"
+    REMEMBER_COOKIE_DURATION = timedelta(days=0)
+    IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")))
+    ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12")))
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    PAGE_SIZE = 20
+    TESTING = False
+
+    @classmethod
+    def finalize(cls, app) -> None:
+        """Fill what depends on the instance folder; refuse an unsafe production setup."""
+        cfg = app.config
+        if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+            Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+            cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
+        if not cfg.get("SECRET_KEY"):
+            if cfg.get("ENV_NAME") == "production":
+                raise RuntimeError("SECRET_KEY must be set in production")
+            cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+class TestConfig(Config):
+    TESTING = True
+    ENV_NAME = "test"
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "1000 per minute"  # tests log in often; the limit itself is tested with a low value
+    SESSION_COOKIE_SECURE = False
+    SERVER_NAME = None

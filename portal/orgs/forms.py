@@ -1,0 +1,136 @@
+"""Forms for the structure. Choices that depend on the user's scope are filled by the view."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from portal.core.concurrency import VersionField
+
+REQUIRED = _l("此项必填。")
+PHONE = Regexp(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", message=_l("请输入正确的手机号（11位）或座机号。"))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CommunityForm(FlaskForm):
+    row_version = VersionField()
+    name = StringField(_l("社区名称"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=100)])
+    address = StringField(_l("地址"), filters=[strip], validators=[Optional(), Length(max=200)])
+
+
+class CompoundForm(FlaskForm):
+    row_version = VersionField()
+    community_id = SelectField(_l("所属社区"), coerce=int, validators=[DataRequired(REQUIRED)])
+    name = StringField(_l("小区名称"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=100)])
+    address = StringField(_l("地址"), filters=[strip], validators=[Optional(), Length(max=200)])
+    grid_name = StringField(_l("网格名称"), filters=[strip], validators=[Optional(), Length(max=100)])
+
+
+class BuildingForm(FlaskForm):
+    row_version = VersionField()
+    name = StringField(_l("楼栋名称"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=50)])
+    floors = IntegerField(_l("层数"), validators=[Optional(), NumberRange(1, 200, _l("层数须在 1 到 200 之间。"))])
+
+
+class HouseholdForm(FlaskForm):
+    row_version = VersionField()
+    building_id = SelectField(_l("楼栋"), coerce=int, validators=[DataRequired(REQUIRED)])
+    unit = StringField(_l("单元"), filters=[strip], validators=[Optional(), Length(max=20)])
+    room = StringField(_l("房号"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=20)])
+    area_m2 = DecimalField(_l("面积（平方米）"), places=2, validators=[Optional(), NumberRange(0.01, 99999, _l("面积须为大于 0 的数字。"))])
+    owner_name = StringField(_l("业主姓名"), filters=[strip], validators=[Optional(), Length(max=64)])
+    owner_phone = StringField(_l("联系电话"), filters=[strip], validators=[Optional(), PHONE])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Excel 文件（.xlsx）"), validators=[FileRequired(_l("请选择要导入的文件。"))])
+
+    def validate_file(self, field):
+        name = (field.data.filename or "").lower() if field.data else ""
+        if not name.endswith(".xlsx"):
+            raise ValidationError(_l("请上传 .xlsx 格式的 Excel 文件。"))
+
+
+class MemberForm(FlaskForm):
+    phone = StringField(_l("居民手机号"), filters=[strip], validators=[DataRequired(REQUIRED), PHONE])
+    relation = SelectField(_l("关系"), choices=[("owner", _l("业主")), ("family", _l("家庭成员")), ("tenant", _l("租户"))])
+
+
+class ContractForm(FlaskForm):
+    company_id = SelectField(_l("物业企业"), coerce=int, validators=[DataRequired(REQUIRED)])
+    start_date = DateField(_l("开始日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
+    end_date = DateField(_l("结束日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
+    note = TextAreaField(_l("备注"), filters=[strip], validators=[Optional(), Length(max=500)])
+
+    def validate_end_date(self, field):
+        if self.start_date.data and field.data and field.data < self.start_date.data:
+            raise ValidationError(_l("结束日期不能早于开始日期。"))
+
+
+class OrganisationForm(FlaskForm):
+    kind = SelectField(_l("组织类型"), validators=[DataRequired(REQUIRED)])
+    name = StringField(_l("名称"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=120)])
+    community_id = SelectField(_l("所属社区"), coerce=int, validators=[Optional()])
+    compound_id = SelectField(_l("所属小区"), coerce=int, validators=[Optional()])
+    parent_id = SelectField(_l("所在组织（党支部建在哪个组织）"), coerce=int, validators=[Optional()])
+    contact_phone = StringField(_l("联系电话"), filters=[strip], validators=[Optional(), PHONE])
+    note = TextAreaField(_l("备注"), filters=[strip], validators=[Optional(), Length(max=500)])
+
+
+class PositionForm(FlaskForm):
+    person = StringField(_l("人员（手机号或用户名）"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=64)])
+    role = SelectField(_l("职责"), validators=[DataRequired(REQUIRED)])
+    title = StringField(_l("职务名称（如 书记、委员、项目经理）"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=50)])
+    compound_id = SelectField(_l("负责网格（仅网格员）"), coerce=int, validators=[Optional()])
+    start_date = DateField(_l("任职开始日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
+
+
+class EndPositionForm(FlaskForm):
+    end_date = DateField(_l("结束日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
+
+
+class PersonForm(FlaskForm):
+    name = StringField(_l("姓名"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=64)])
+    phone = StringField(_l("手机号"), filters=[strip], validators=[Optional(), PHONE])
+    username = StringField(_l("用户名"), filters=[strip], validators=[
+        Optional(), Length(min=3, max=64),
+        Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字、下划线、点和横线。")),
+    ])
+    is_party_member = BooleanField(_l("中共党员"))
+
+    def validate_phone(self, field):
+        if not field.data and not self.username.data:
+            raise ValidationError(_l("手机号和用户名至少填写一项，用于登录。"))
+
+
+class NewPersonForm(PersonForm):
+    password = StringField(_l("初始密码"), validators=[DataRequired(REQUIRED)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = StringField(_l("新的临时密码"), validators=[DataRequired(REQUIRED)])
+
+
+NO_CHOICE = _l("（无）")
+
+
+def choices_with_blank(pairs, blank=NO_CHOICE):
+    return [(0, blank), *pairs]
+
+
+def digits(value: str) -> str:
+    return re.sub(r"\D", "", value or "")

@@ -1,0 +1,225 @@
+"""The five-level structure (street → community → compound → building → household),
+organisations, property contracts and positions.
+
+Roles are derived from open positions, so a cross-appointment is simply several open positions.
+"""
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.models import TimestampMixin, VersionedMixin
+from portal.extensions import db
+
+
+class Street(TimestampMixin, db.Model):
+    __tablename__ = "street"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    communities = relationship("Community", back_populates="street", order_by="Community.name")
+
+
+class Community(VersionedMixin, TimestampMixin, db.Model):
+    __tablename__ = "community"
+    __table_args__ = (UniqueConstraint("street_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("street.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(200))
+    street = relationship("Street", back_populates="communities")
+    compounds = relationship("Compound", back_populates="community", order_by="Compound.name")
+
+
+class Compound(VersionedMixin, TimestampMixin, db.Model):
+    """A residential compound (小区); often also one grid (网格)."""
+
+    __tablename__ = "compound"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(200))
+    grid_name: Mapped[str | None] = mapped_column(String(100))
+    community = relationship("Community", back_populates="compounds")
+    buildings = relationship("Building", back_populates="compound", order_by="Building.sort_key")
+    contracts = relationship("ServiceContract", back_populates="compound", order_by="ServiceContract.start_date.desc()")
+
+
+class Building(VersionedMixin, TimestampMixin, db.Model):
+    """A building (楼栋), the micro-grid (微网格) of 30–50 households."""
+
+    __tablename__ = "building"
+    __table_args__ = (UniqueConstraint("compound_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    sort_key: Mapped[str] = mapped_column(String(60), default="")
+    floors: Mapped[int | None]
+    compound = relationship("Compound", back_populates="buildings")
+    households = relationship("Household", back_populates="building")
+
+
+class Household(VersionedMixin, TimestampMixin, db.Model):
+    """A dwelling (房屋): building, unit, room. Owner name and phone are personal data."""
+
+    __tablename__ = "household"
+    __table_args__ = (UniqueConstraint("building_id", "unit", "room"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    room: Mapped[str] = mapped_column(String(20))
+    area_m2: Mapped[float | None] = mapped_column(Numeric(8, 2))
+    owner_name: Mapped[str | None] = mapped_column(String(64))
+    owner_phone: Mapped[str | None] = mapped_column(String(20))
+    building = relationship("Building", back_populates="households")
+    members = relationship("HouseholdMember", back_populates="household")
+
+    @property
+    def label(self) -> str:
+        unit = f"{self.unit}-" if self.unit else ""
+        return f"{self.building.name} {unit}{self.room}"
+
+
+class HouseholdMember(TimestampMixin, db.Model):
+    """Links a resident's account to their household (owner, family member or tenant)."""
+
+    __tablename__ = "household_member"
+    __table_args__ = (UniqueConstraint("household_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(20), default="owner")
+    household = relationship("Household", back_populates="members")
+    user = relationship("User", back_populates="memberships")
+
+
+class OrgKind:
+    STREET_OFFICE = "street_office"
+    PARTY_COMMITTEE = "party_committee"
+    PARTY_BRANCH = "party_branch"
+    RESIDENTS_COMMITTEE = "residents_committee"
+    OWNERS_COMMITTEE = "owners_committee"
+    PROPERTY_COMPANY = "property_company"
+    RESIDENT_UNIT = "resident_unit"
+    VOLUNTEER_TEAM = "volunteer_team"
+    ALL = (
+        STREET_OFFICE, PARTY_COMMITTEE, PARTY_BRANCH, RESIDENTS_COMMITTEE,
+        OWNERS_COMMITTEE, PROPERTY_COMPANY, RESIDENT_UNIT, VOLUNTEER_TEAM,
+    )
+
+
+class Organisation(TimestampMixin, db.Model):
+    """Any body in the 1+3+X: attached to its street, and to a community or compound where it belongs.
+
+    A party branch may name the organisation it sits in (parent): that is how party coverage of
+    owners' committees and property companies is counted.
+    """
+
+    __tablename__ = "organisation"
+    __table_args__ = (CheckConstraint("compound_id IS NULL OR community_id IS NOT NULL", name="compound_has_community"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    street_id: Mapped[int] = mapped_column(ForeignKey("street.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compound.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    street = relationship("Street")
+    community = relationship("Community")
+    compound = relationship("Compound")
+    parent = relationship("Organisation", remote_side=[id])
+    positions = relationship("Position", back_populates="organisation")
+
+
+class ContractStatus:
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+    ALL = (ACTIVE, TERMINATED)
+
+
+class ServiceContract(TimestampMixin, db.Model):
+    """物业服务合同: a property company serves a compound from start to end.
+
+    It is current when active and today lies within its dates.
+    """
+
+    __tablename__ = "service_contract"
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="dates_in_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=ContractStatus.ACTIVE)
+    note: Mapped[str | None] = mapped_column(Text)
+    compound = relationship("Compound", back_populates="contracts")
+    company = relationship("Organisation")
+
+    def is_current(self, today: date) -> bool:
+        return self.status == ContractStatus.ACTIVE and self.start_date <= today <= self.end_date
+
+
+class Role:
+    """Role codes a position confers; RESIDENT comes from a household, not a position."""
+
+    STREET_ADMIN = "street_admin"
+    PARTY_SECRETARY = "party_secretary"
+    PARTY_COMMITTEE = "party_committee"
+    COMMUNITY_WORKER = "community_worker"
+    GRID_WORKER = "grid_worker"
+    BRANCH_MEMBER = "branch_member"
+    OWNERS_COMMITTEE = "owners_committee"
+    PROPERTY_MANAGER = "property_manager"
+    PROPERTY_STAFF = "property_staff"
+    MEMBER = "member"
+    RESIDENT = "resident"
+
+    BY_ORG_KIND = {
+        OrgKind.STREET_OFFICE: (STREET_ADMIN,),
+        OrgKind.PARTY_COMMITTEE: (PARTY_SECRETARY, PARTY_COMMITTEE),
+        OrgKind.RESIDENTS_COMMITTEE: (COMMUNITY_WORKER, GRID_WORKER),
+        OrgKind.PARTY_BRANCH: (BRANCH_MEMBER,),
+        OrgKind.OWNERS_COMMITTEE: (OWNERS_COMMITTEE,),
+        OrgKind.PROPERTY_COMPANY: (PROPERTY_MANAGER, PROPERTY_STAFF),
+        OrgKind.RESIDENT_UNIT: (MEMBER,),
+        OrgKind.VOLUNTEER_TEAM: (MEMBER,),
+    }
+
+
+class Position(TimestampMixin, db.Model):
+    """A person's post in an organisation (书记, 委员, 项目经理 …) from start to end.
+
+    `role` decides what the post may do; `title` is how people name it. A grid worker's
+    `compound_id` narrows their scope to that grid.
+    """
+
+    __tablename__ = "position"
+    __table_args__ = (CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(50))
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compound.id"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+    user = relationship("User", back_populates="positions", foreign_keys=[user_id])
+    organisation = relationship("Organisation", back_populates="positions")
+    compound = relationship("Compound")
+
+    def is_open(self, today: date) -> bool:
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)

@@ -1,0 +1,264 @@
+"""Structure rules: creating and changing the five levels, positions, contracts, and the
+structure indicators (coverage rates) computed from them — never typed in."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal.core.audit import audit
+from portal.extensions import db
+from portal.orgs.models import (
+    Building,
+    Compound,
+    ContractStatus,
+    Household,
+    Organisation,
+    OrgKind,
+    Position,
+    Role,
+    ServiceContract,
+)
+
+KIND_LABELS = {
+    OrgKind.STREET_OFFICE: _l("街道办事处"),
+    OrgKind.PARTY_COMMITTEE: _l("社区党委"),
+    OrgKind.PARTY_BRANCH: _l("党支部"),
+    OrgKind.RESIDENTS_COMMITTEE: _l("社区居委会"),
+    OrgKind.OWNERS_COMMITTEE: _l("业委会/物管会"),
+    OrgKind.PROPERTY_COMPANY: _l("物业企业"),
+    OrgKind.RESIDENT_UNIT: _l("驻区单位"),
+    OrgKind.VOLUNTEER_TEAM: _l("志愿服务队"),
+}
+
+ROLE_LABELS = {
+    Role.STREET_ADMIN: _l("街道管理员"),
+    Role.PARTY_SECRETARY: _l("社区党委书记"),
+    Role.PARTY_COMMITTEE: _l("社区党委委员"),
+    Role.COMMUNITY_WORKER: _l("社区工作者"),
+    Role.GRID_WORKER: _l("网格员"),
+    Role.BRANCH_MEMBER: _l("党支部成员"),
+    Role.OWNERS_COMMITTEE: _l("业委会委员"),
+    Role.PROPERTY_MANAGER: _l("物业项目经理"),
+    Role.PROPERTY_STAFF: _l("物业员工"),
+    Role.MEMBER: _l("成员"),
+    Role.RESIDENT: _l("居民"),
+}
+
+
+class RuleError(ValueError):
+    """A workflow rule refused the change; the message is for the user."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+# --- positions and contracts ---------------------------------------------------------------------
+
+def appoint(*, user, organisation: Organisation, role: str, title: str, start: date,
+            compound_id: int | None = None, by=None) -> Position:
+    """Open a position; a role must fit the organisation's kind (a 维修工 is not a 书记)."""
+    if role not in Role.BY_ORG_KIND.get(organisation.kind, ()):
+        raise RuleError(_l("这个职务不属于该类组织。"), "role")
+    if role == Role.GRID_WORKER and compound_id is not None:
+        compound = db.session.get(Compound, compound_id)
+        if compound is None or compound.community_id != organisation.community_id:
+            raise RuleError(_l("网格必须是本社区的小区。"), "compound_id")
+    elif compound_id is not None:
+        raise RuleError(_l("只有网格员需要指定网格。"), "compound_id")
+    duplicate = db.session.scalar(
+        select(Position.id).where(
+            Position.user_id == user.id, Position.organisation_id == organisation.id, Position.role == role,
+            Position.end_date.is_(None),
+        )
+    )
+    if duplicate:
+        raise RuleError(_l("此人已在该组织担任这个职务。"), "user")
+    position = Position(user_id=user.id, organisation_id=organisation.id, role=role, title=title.strip(),
+                        start_date=start, compound_id=compound_id)
+    db.session.add(position)
+    db.session.flush()
+    audit("position.appointed", position, user=by, details={"organisation": organisation.id, "role": role})
+    return position
+
+
+def end_position(position: Position, *, on: date, by=None) -> None:
+    if position.end_date is not None:
+        raise RuleError(_l("该任职已经结束。"))
+    if on < position.start_date:
+        raise RuleError(_l("结束日期不能早于开始日期。"), "end_date")
+    position.end_date = on
+    audit("position.ended", position, user=by)
+
+
+def record_contract(*, compound: Compound, company: Organisation, start: date, end: date,
+                    note: str | None = None, by=None) -> ServiceContract:
+    """A new contract; one compound has at most one active contract covering any given day."""
+    if company.kind != OrgKind.PROPERTY_COMPANY:
+        raise RuleError(_l("请选择一家物业企业。"), "company_id")
+    if end < start:
+        raise RuleError(_l("结束日期不能早于开始日期。"), "end_date")
+    overlapping = db.session.scalar(
+        select(ServiceContract.id).where(
+            ServiceContract.compound_id == compound.id,
+            ServiceContract.status == ContractStatus.ACTIVE,
+            ServiceContract.start_date <= end,
+            ServiceContract.end_date >= start,
+        )
+    )
+    if overlapping:
+        raise RuleError(_l("该小区在这段时间已有有效的物业服务合同，请先终止原合同。"), "start_date")
+    contract = ServiceContract(compound_id=compound.id, company_id=company.id, start_date=start, end_date=end, note=note)
+    db.session.add(contract)
+    db.session.flush()
+    audit("contract.recorded", contract, user=by)
+    return contract
+
+
+def terminate_contract(contract: ServiceContract, *, on: date, by=None) -> None:
+    if contract.status != ContractStatus.ACTIVE:
+        raise RuleError(_l("该合同已经终止。"))
+    contract.status = ContractStatus.TERMINATED
+    if on < contract.end_date:
+        contract.end_date = max(on, contract.start_date)
+    audit("contract.terminated", contract, user=by)
+
+
+def current_contracts(compound_ids, on: date) -> dict[int, ServiceContract]:
+    """compound id → its current contract (one query for any number of compounds)."""
+    if not compound_ids:
+        return {}
+    rows = db.session.scalars(
+        select(ServiceContract).where(
+            ServiceContract.compound_id.in_(compound_ids),
+            ServiceContract.status == ContractStatus.ACTIVE,
+            ServiceContract.start_date <= on,
+            ServiceContract.end_date >= on,
+        )
+    )
+    return {c.compound_id: c for c in rows}
+
+
+# --- indicators -------------------------------------------------------------------------------------
+
+@dataclass
+class Coverage:
+    compounds: int
+    with_property: int
+    with_owners_committee: int
+    owners_committees: int
+    owners_committees_with_party: int
+    property_companies: int
+    property_companies_with_party: int
+    cross_appointed_people: int
+    households: int
+
+    @staticmethod
+    def rate(part: int, whole: int) -> float | None:
+        return round(100.0 * part / whole, 1) if whole else None
+
+    @property
+    def property_rate(self):
+        return self.rate(self.with_property, self.compounds)
+
+    @property
+    def owners_committee_rate(self):
+        return self.rate(self.with_owners_committee, self.compounds)
+
+    @property
+    def owners_party_rate(self):
+        return self.rate(self.owners_committees_with_party, self.owners_committees)
+
+    @property
+    def property_party_rate(self):
+        return self.rate(self.property_companies_with_party, self.property_companies)
+
+    @property
+    def cross_rate(self):
+        """Share of owners' committees with at least one member who also sits on the community side."""
+        return self.rate(self.cross_appointed_committees, self.owners_committees)
+
+    cross_appointed_committees: int = 0
+
+
+def coverage(community_ids: list[int], on: date) -> Coverage:
+    """Structure indicators for a set of communities (a community, or a whole street)."""
+    compound_ids = list(db.session.scalars(select(Compound.id).where(Compound.community_id.in_(community_ids))))
+    with_property = len(current_contracts(compound_ids, on))
+    committees = db.session.execute(
+        select(Organisation.id, Organisation.compound_id).where(
+            Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id.in_(compound_ids)
+        )
+    ).all()
+    committee_ids = [c.id for c in committees]
+    branches_of = set(db.session.scalars(
+        select(Organisation.parent_id).where(Organisation.kind == OrgKind.PARTY_BRANCH, Organisation.parent_id.is_not(None))
+    ))
+    companies = set(db.session.scalars(
+        select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(compound_ids)).distinct()
+    ))
+    cross = cross_appointments(community_ids, on)
+    cross_committees = {org_id for person in cross for org_id in person.organisation_ids if org_id in set(committee_ids)}
+    households = db.session.scalar(
+        select(func.count(Household.id)).join(Building).where(Building.compound_id.in_(compound_ids))
+    ) or 0
+    return Coverage(
+        compounds=len(compound_ids),
+        with_property=with_property,
+        with_owners_committee=len({c.compound_id for c in committees}),
+        owners_committees=len(committee_ids),
+        owners_committees_with_party=len(set(committee_ids) & branches_of),
+        property_companies=len(companies),
+        property_companies_with_party=len(companies & branches_of),
+        cross_appointed_people=len(cross),
+        households=households,
+        cross_appointed_committees=len(cross_committees),
+    )
+
+
+@dataclass
+class CrossAppointment:
+    user_id: int
+    name: str
+    positions: list[tuple[str, str]]  # (organisation name, title)
+    organisation_ids: set[int]
+
+
+def cross_appointments(community_ids: list[int], on: date) -> list[CrossAppointment]:
+    """People holding open positions in two or more organisations of these communities (交叉任职)."""
+    from portal.auth.models import User
+
+    compound_ids = select(Compound.id).where(Compound.community_id.in_(community_ids))
+    company_ids = select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(compound_ids))
+    rows = db.session.execute(
+        select(User.id, User.name, Organisation.id, Organisation.name, Position.title)
+        .join(Position, Position.user_id == User.id)
+        .join(Organisation, Organisation.id == Position.organisation_id)
+        .where(Position.start_date <= on, (Position.end_date.is_(None)) | (Position.end_date >= on))
+        .where(
+            Organisation.community_id.in_(community_ids)
+            | Organisation.compound_id.in_(compound_ids)
+            | Organisation.id.in_(company_ids)
+        )
+        .order_by(User.name, Organisation.name)
+    ).all()
+    people: dict[int, CrossAppointment] = {}
+    for user_id, name, org_id, org_name, title in rows:
+        person = people.setdefault(user_id, CrossAppointment(user_id, name, [], set()))
+        person.positions.append((org_name, title))
+        person.organisation_ids.add(org_id)
+    return [p for p in people.values() if len(p.organisation_ids) >= 2]
+
+
+def organisations_by_compound(compound_ids) -> dict[int, list[Organisation]]:
+    grouped: dict[int, list[Organisation]] = defaultdict(list)
+    if compound_ids:
+        for org in db.session.scalars(select(Organisation).where(Organisation.compound_id.in_(compound_ids)).order_by(Organisation.kind)):
+            grouped[org.compound_id].append(org)
+    return grouped

@@ -1,0 +1,7 @@
+"""Structure management: one blueprint, its routes split by subject."""
+
+from flask import Blueprint
+
+bp = Blueprint("orgs", __name__)
+
+from portal.orgs.views import communities, compounds, households, organisations, people  # noqa: E402,F401

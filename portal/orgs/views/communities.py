@@ -1,0 +1,94 @@
+"""Communities: the party secretary's overview of their structure, and the street's management."""
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.core.concurrency import load_version, save_form
+from portal.core.permissions import get_community_or_404, require, scope_of, today
+from portal.core.rendering import hx_redirect, render
+from portal.extensions import db
+from portal.orgs import services
+from portal.orgs.forms import CommunityForm
+from portal.orgs.models import Community, Organisation, OrgKind
+from portal.orgs.views import bp
+
+
+def _status(form) -> int:
+    return 422 if form.errors and request.htmx else 200
+
+
+@bp.route("/communities")
+@login_required
+def communities():
+    scope = scope_of(current_user)
+    if not scope.community_ids:
+        abort(403)
+    rows = db.session.scalars(
+        select(Community).where(Community.id.in_(scope.community_ids)).order_by(Community.street_id, Community.name)
+    ).all()
+    on = today()
+    stats = {c.id: services.coverage([c.id], on) for c in rows}
+    street_total = services.coverage([c.id for c in rows], on) if len(rows) > 1 else None
+    return render("orgs/communities.html", communities=rows, stats=stats, street_total=street_total)
+
+
+@bp.route("/communities/new", methods=["GET", "POST"])
+@login_required
+def community_new():
+    require(current_user, "structure.manage")
+    street_id = min(scope_of(current_user).street_ids)
+    form = CommunityForm()
+    if form.validate_on_submit():
+        community = Community(street_id=street_id)
+        saved, form = save_form(form, community, duplicate=("name", _("本街道已有同名社区。")), prepare=_tidy)
+        if saved:
+            flash(_("已创建社区“%(name)s”。", name=community.name), "success")
+            return hx_redirect(url_for("orgs.community_detail", community_id=community.id))
+    return render("orgs/community_form.html", "form", form=form, community=None, status=_status(form))
+
+
+def _tidy(community: Community) -> None:
+    community.address = community.address or None
+
+
+@bp.route("/communities/<int:community_id>")
+@login_required
+def community_detail(community_id: int):
+    community = get_community_or_404(current_user, community_id)
+    require(current_user, "structure.view", community)
+    on = today()
+    compound_ids = [c.id for c in community.compounds]
+    contracts = services.current_contracts(compound_ids, on)
+    orgs_by_compound = services.organisations_by_compound(compound_ids)
+    community_orgs = db.session.scalars(
+        select(Organisation).where(Organisation.community_id == community.id, Organisation.compound_id.is_(None))
+        .order_by(Organisation.kind, Organisation.name)
+    ).all()
+    return render(
+        "orgs/community_detail.html",
+        community=community,
+        contracts=contracts,
+        orgs_by_compound=orgs_by_compound,
+        community_orgs=community_orgs,
+        cross=services.cross_appointments([community.id], on),
+        stats=services.coverage([community.id], on),
+        OrgKind=OrgKind,
+        kind_labels=services.KIND_LABELS,
+    )
+
+
+@bp.route("/communities/<int:community_id>/edit", methods=["GET", "POST"])
+@login_required
+def community_edit(community_id: int):
+    community = get_community_or_404(current_user, community_id)
+    require(current_user, "structure.manage", community)
+    form = CommunityForm(obj=community)
+    load_version(form, community)
+    if form.validate_on_submit():
+        saved, form = save_form(form, community, duplicate=("name", _("本街道已有同名社区。")), prepare=_tidy)
+        if saved:
+            flash(_("已保存。"), "success")
+            return hx_redirect(url_for("orgs.community_detail", community_id=community.id))
+    return render("orgs/community_form.html", "form", form=form, community=community, status=_status(form))

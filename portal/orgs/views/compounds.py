@@ -1,0 +1,217 @@
+"""Compounds: list with active search, detail, and the street's edits (compound, buildings, contracts)."""
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from portal.core.concurrency import load_version, save_form
+from portal.core.paging import paginate
+from portal.core.permissions import (
+    get_building_or_404,
+    get_compound_or_404,
+    require,
+    scope_of,
+    today,
+)
+from portal.core.rendering import hx_redirect, render
+from portal.extensions import db
+from portal.orgs import services
+from portal.orgs.forms import BuildingForm, CompoundForm, ContractForm
+from portal.orgs.importer import natural_key
+from portal.orgs.models import (
+    Building,
+    Community,
+    Compound,
+    Household,
+    Organisation,
+    OrgKind,
+    ServiceContract,
+)
+from portal.orgs.views import bp
+
+
+def _status(form) -> int:
+    return 422 if form.errors and request.htmx else 200
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/compounds")
+@login_required
+def compounds():
+    require(current_user, "structure.view")
+    scope = scope_of(current_user)
+    query = select(Compound).join(Community).where(Compound.id.in_(scope.compound_ids))
+    q = request.args.get("q", "").strip()[:50]
+    if q:
+        query = query.where(Compound.name.contains(q, autoescape=True) | Compound.address.contains(q, autoescape=True))
+    community_id = _int_arg("community")
+    if community_id:
+        query = query.where(Compound.community_id == community_id)
+    page = paginate(query.order_by(Community.name, Compound.name))
+    ids = [c.id for c in page.items]
+    contracts = services.current_contracts(ids, today())
+    households = dict(db.session.execute(
+        select(Building.compound_id, func.count(Household.id)).join(Household).where(Building.compound_id.in_(ids))
+        .group_by(Building.compound_id)
+    ).all()) if ids else {}
+    committees = set(db.session.scalars(select(Organisation.compound_id).where(
+        Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id.in_(ids)))) if ids else set()
+    community_choices = db.session.execute(
+        select(Community.id, Community.name).where(Community.id.in_(
+            select(Compound.community_id).where(Compound.id.in_(scope.compound_ids)))).order_by(Community.name)
+    ).all()
+    return render("orgs/compounds.html", "results", page=page, contracts=contracts, households=households,
+                  committees=committees, community_choices=community_choices, q=q, community_id=community_id)
+
+
+def _community_choices():
+    streets = scope_of(current_user).street_ids
+    return [tuple(row) for row in db.session.execute(
+        select(Community.id, Community.name).where(Community.street_id.in_(streets)).order_by(Community.name)
+    )]
+
+
+def _tidy_compound(compound: Compound) -> None:
+    compound.address = compound.address or None
+    compound.grid_name = compound.grid_name or None
+
+
+def _setup_compound(form) -> None:
+    form.community_id.choices = _community_choices()
+
+
+def _tidy_building(building: Building) -> None:
+    building.sort_key = natural_key(building.name)
+
+
+@bp.route("/compounds/new", methods=["GET", "POST"])
+@login_required
+def compound_new():
+    require(current_user, "structure.manage")
+    form = CompoundForm()
+    form.community_id.choices = _community_choices()
+    if not form.community_id.data and request.method == "GET":
+        form.community_id.data = _int_arg("community")
+    if form.validate_on_submit():
+        compound = Compound()
+        saved, form = save_form(form, compound, duplicate=("name", _("该社区已有同名小区。")),
+                                prepare=_tidy_compound, setup=_setup_compound)
+        if saved:
+            flash(_("已创建小区“%(name)s”。", name=compound.name), "success")
+            return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))
+    return render("orgs/compound_form.html", "form", form=form, compound=None, status=_status(form))
+
+
+@bp.route("/compounds/<int:compound_id>")
+@login_required
+def compound_detail(compound_id: int):
+    compound = get_compound_or_404(current_user, compound_id)
+    require(current_user, "structure.view", compound)
+    counts = dict(db.session.execute(
+        select(Household.building_id, func.count(Household.id)).join(Building)
+        .where(Building.compound_id == compound.id).group_by(Household.building_id)
+    ).all())
+    organisations = db.session.scalars(
+        select(Organisation).where(Organisation.compound_id == compound.id).order_by(Organisation.kind)
+    ).all()
+    contracts = db.session.scalars(
+        select(ServiceContract).where(ServiceContract.compound_id == compound.id).order_by(ServiceContract.start_date.desc())
+    ).all()
+    return render("orgs/compound_detail.html", compound=compound, counts=counts, organisations=organisations,
+                  contracts=contracts, on=today(), kind_labels=services.KIND_LABELS)
+
+
+@bp.route("/compounds/<int:compound_id>/edit", methods=["GET", "POST"])
+@login_required
+def compound_edit(compound_id: int):
+    compound = get_compound_or_404(current_user, compound_id)
+    require(current_user, "structure.manage", compound)
+    form = CompoundForm(obj=compound)
+    _setup_compound(form)
+    load_version(form, compound)
+    if form.validate_on_submit():
+        saved, form = save_form(form, compound, duplicate=("name", _("该社区已有同名小区。")),
+                                prepare=_tidy_compound, setup=_setup_compound)
+        if saved:
+            flash(_("已保存。"), "success")
+            return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))
+    return render("orgs/compound_form.html", "form", form=form, compound=compound, status=_status(form))
+
+
+@bp.route("/compounds/<int:compound_id>/buildings/new", methods=["GET", "POST"])
+@login_required
+def building_new(compound_id: int):
+    compound = get_compound_or_404(current_user, compound_id)
+    require(current_user, "structure.manage", compound)
+    form = BuildingForm()
+    if form.validate_on_submit():
+        building = Building(compound_id=compound.id)
+        saved, form = save_form(form, building, duplicate=("name", _("本小区已有同名楼栋。")), prepare=_tidy_building)
+        if saved:
+            flash(_("已添加楼栋“%(name)s”。", name=building.name), "success")
+            return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))
+    return render("orgs/building_form.html", "form", form=form, compound=compound, building=None, status=_status(form))
+
+
+@bp.route("/buildings/<int:building_id>/edit", methods=["GET", "POST"])
+@login_required
+def building_edit(building_id: int):
+    building = get_building_or_404(current_user, building_id)
+    require(current_user, "structure.manage", building)
+    form = BuildingForm(obj=building)
+    load_version(form, building)
+    if form.validate_on_submit():
+        saved, form = save_form(form, building, duplicate=("name", _("本小区已有同名楼栋。")), prepare=_tidy_building)
+        if saved:
+            flash(_("已保存。"), "success")
+            return hx_redirect(url_for("orgs.compound_detail", compound_id=building.compound_id))
+    return render("orgs/building_form.html", "form", form=form, compound=building.compound, building=building,
+                  status=_status(form))
+
+
+@bp.route("/compounds/<int:compound_id>/contracts/new", methods=["GET", "POST"])
+@login_required
+def contract_new(compound_id: int):
+    compound = get_compound_or_404(current_user, compound_id)
+    require(current_user, "contracts.manage", compound)
+    form = ContractForm()
+    form.company_id.choices = [tuple(row) for row in db.session.execute(
+        select(Organisation.id, Organisation.name).where(
+            Organisation.kind == OrgKind.PROPERTY_COMPANY, Organisation.street_id == compound.community.street_id
+        ).order_by(Organisation.name)
+    )]
+    if form.validate_on_submit():
+        company = db.session.get(Organisation, form.company_id.data)
+        try:
+            services.record_contract(compound=compound, company=company, start=form.start_date.data,
+                                     end=form.end_date.data, note=form.note.data or None)
+            db.session.commit()
+            flash(_("已登记物业服务合同。"), "success")
+            return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))
+        except services.RuleError as error:
+            db.session.rollback()
+            getattr(form, error.field or "company_id").errors.append(error.message)
+    return render("orgs/contract_form.html", "form", form=form, compound=compound, status=_status(form))
+
+
+@bp.route("/contracts/<int:contract_id>/terminate", methods=["POST"])
+@login_required
+def contract_terminate(contract_id: int):
+    contract = db.session.get(ServiceContract, contract_id)
+    if contract is None:
+        abort(404)
+    compound = get_compound_or_404(current_user, contract.compound_id)
+    require(current_user, "contracts.manage", compound)
+    try:
+        services.terminate_contract(contract, on=today())
+        db.session.commit()
+        flash(_("合同已终止。"), "success")
+    except services.RuleError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))

@@ -1,0 +1,204 @@
+"""Households: the list per compound (personal data masked unless the user must act on it),
+edits, linking residents' accounts, spreadsheet import, and a resident's own home page."""
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.models import User
+from portal.core.audit import audit
+from portal.core.concurrency import load_version, save_form
+from portal.core.paging import paginate
+from portal.core.permissions import (
+    can,
+    get_compound_or_404,
+    get_household_or_404,
+    require,
+    scope_of,
+    today,
+)
+from portal.core.rendering import hx_redirect, render
+from portal.extensions import db
+from portal.orgs import services
+from portal.orgs.forms import HouseholdForm, ImportForm, MemberForm
+from portal.orgs.importer import import_households
+from portal.orgs.models import Building, Household, HouseholdMember, Organisation, OrgKind
+from portal.orgs.views import bp
+
+
+def _status(form) -> int:
+    return 422 if form.errors and request.htmx else 200
+
+
+@bp.route("/compounds/<int:compound_id>/households")
+@login_required
+def households(compound_id: int):
+    compound = get_compound_or_404(current_user, compound_id)
+    require(current_user, "structure.view", compound)
+    query = (select(Household).join(Building).where(Building.compound_id == compound.id)
+             .options(selectinload(Household.building)))
+    q = request.args.get("q", "").strip()[:50]
+    if q:
+        like = Household.room.contains(q, autoescape=True) | Building.name.contains(q, autoescape=True)
+        if can(current_user, "household.personal", compound):
+            like = like | Household.owner_name.contains(q, autoescape=True) | Household.owner_phone.contains(q, autoescape=True)
+        query = query.where(like)
+    building = request.args.get("building", "")
+    if building.isdigit():
+        query = query.where(Household.building_id == int(building))
+    page = paginate(query.order_by(Building.sort_key, Household.unit, Household.room))
+    return render("orgs/households.html", "results", compound=compound, page=page, q=q, building=building,
+                  personal=can(current_user, "household.personal", compound))
+
+
+def _building_choices(compound):
+    return [(b.id, b.name) for b in compound.buildings]
+
+
+@bp.route("/compounds/<int:compound_id>/households/new", methods=["GET", "POST"])
+@login_required
+def household_new(compound_id: int):
+    compound = get_compound_or_404(current_user, compound_id)
+    require(current_user, "structure.manage", compound)
+    form = HouseholdForm()
+    form.building_id.choices = _building_choices(compound)
+    if form.validate_on_submit():
+        household = Household()
+        saved, form = save_form(form, household, duplicate=DUPLICATE_ROOM, prepare=_tidy,
+                                setup=lambda f: _setup(f, compound))
+        if saved:
+            flash(_("已添加房屋。"), "success")
+            return hx_redirect(url_for("orgs.households", compound_id=compound.id))
+    return render("orgs/household_form.html", "form", form=form, compound=compound, household=None, status=_status(form))
+
+
+DUPLICATE_ROOM = ("room", _l("该楼栋的这个单元已有同一房号。"))
+
+
+def _tidy(household: Household) -> None:
+    household.owner_name = household.owner_name or None
+    household.owner_phone = household.owner_phone or None
+
+
+def _setup(form, compound) -> None:
+    form.building_id.choices = _building_choices(compound)
+
+
+@bp.route("/households/<int:household_id>")
+@login_required
+def household_detail(household_id: int):
+    household = get_household_or_404(current_user, household_id)
+    compound = household.building.compound
+    return render("orgs/household_detail.html", household=household, compound=compound,
+                  personal=can(current_user, "household.personal", household),
+                  manage=can(current_user, "structure.manage", household), form=MemberForm())
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@login_required
+def household_edit(household_id: int):
+    household = get_household_or_404(current_user, household_id)
+    require(current_user, "structure.manage", household)
+    compound = household.building.compound
+    form = HouseholdForm(obj=household)
+    _setup(form, compound)
+    load_version(form, household)
+    if form.validate_on_submit():
+        saved, form = save_form(form, household, duplicate=DUPLICATE_ROOM, prepare=_tidy,
+                                setup=lambda f: _setup(f, compound))
+        if saved:
+            flash(_("已保存。"), "success")
+            return hx_redirect(url_for("orgs.household_detail", household_id=household.id))
+    return render("orgs/household_form.html", "form", form=form, compound=compound, household=household,
+                  status=_status(form))
+
+
+@bp.route("/households/<int:household_id>/phone")
+@login_required
+def household_phone(household_id: int):
+    """Show one owner's full phone number to someone who must call them; the look is audited."""
+    household = get_household_or_404(current_user, household_id)
+    require(current_user, "household.personal", household)
+    audit("household.phone_viewed", household)
+    db.session.commit()
+    if request.htmx:
+        return render_block("orgs/households.html", "phone", household=household), 200, {"Vary": "HX-Request"}
+    return render("orgs/household_detail.html", household=household, compound=household.building.compound,
+                  personal=True, reveal=True, manage=can(current_user, "structure.manage", household), form=MemberForm())
+
+
+@bp.route("/households/<int:household_id>/members", methods=["POST"])
+@login_required
+def member_add(household_id: int):
+    household = get_household_or_404(current_user, household_id)
+    require(current_user, "structure.manage", household)
+    form = MemberForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.phone == form.phone.data))
+        if user is None:
+            form.phone.errors.append(_("没有找到使用这个手机号的账号，请先创建账号。"))
+        elif any(m.user_id == user.id for m in household.members):
+            form.phone.errors.append(_("此人已登记在本户。"))
+        else:
+            db.session.add(HouseholdMember(household_id=household.id, user_id=user.id, relation=form.relation.data))
+            audit("household.member_added", household, details={"user": user.id})
+            db.session.commit()
+            flash(_("已将 %(name)s 登记到本户。", name=user.name), "success")
+            return hx_redirect(url_for("orgs.household_detail", household_id=household.id))
+    return render("orgs/household_detail.html", "members", household=household, compound=household.building.compound,
+                  personal=can(current_user, "household.personal", household), manage=True, form=form,
+                  status=_status(form))
+
+
+@bp.route("/household-members/<int:member_id>/remove", methods=["POST"])
+@login_required
+def member_remove(member_id: int):
+    member = db.session.get(HouseholdMember, member_id)
+    if member is None:
+        abort(404)
+    household = get_household_or_404(current_user, member.household_id)
+    require(current_user, "structure.manage", household)
+    db.session.delete(member)
+    audit("household.member_removed", household, details={"user": member.user_id})
+    db.session.commit()
+    flash(_("已移除。"), "success")
+    return hx_redirect(url_for("orgs.household_detail", household_id=household.id))
+
+
+@bp.route("/compounds/<int:compound_id>/import", methods=["GET", "POST"])
+@login_required
+def household_import(compound_id: int):
+    compound = get_compound_or_404(current_user, compound_id)
+    require(current_user, "structure.manage", compound)
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        result = import_households(compound, form.file.data.stream)
+        if result.ok:
+            db.session.commit()
+            flash(_("导入成功：新增 %(n)s 户，新建楼栋 %(b)s 栋。", n=result.created, b=result.buildings_created), "success")
+            return hx_redirect(url_for("orgs.households", compound_id=compound.id))
+        db.session.rollback()
+    return render("orgs/household_import.html", form=form, compound=compound, result=result,
+                  status=422 if request.htmx and (form.errors or result) else 200)
+
+
+@bp.route("/my-home")
+@login_required
+def my_home():
+    """A resident's households: who serves them and whom to contact."""
+    scope = scope_of(current_user)
+    if not scope.household_ids:
+        abort(404)
+    homes = db.session.scalars(select(Household).where(Household.id.in_(scope.household_ids))).all()
+    compound_ids = {h.building.compound_id for h in homes}
+    contracts = services.current_contracts(compound_ids, today())
+    orgs = db.session.scalars(select(Organisation).where(
+        Organisation.compound_id.in_(compound_ids),
+        Organisation.kind.in_([OrgKind.OWNERS_COMMITTEE, OrgKind.PARTY_BRANCH]),
+    )).all()
+    return render("orgs/my_home.html", homes=homes, contracts=contracts, orgs=orgs, kind_labels=services.KIND_LABELS)

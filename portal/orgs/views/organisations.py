@@ -1,0 +1,297 @@
+"""Organisations of the 1+3+X and the positions people hold in them."""
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import joinedload
+from wtforms import SelectField
+from wtforms.validators import Optional
+
+from portal.auth.models import User
+from portal.core.paging import paginate
+from portal.core.permissions import (
+    STAFF_ROLES,
+    organisation_visible,
+    require,
+    scope_of,
+    today,
+)
+from portal.core.rendering import hx_redirect, render
+from portal.extensions import db
+from portal.orgs import people_services, services
+from portal.orgs.forms import EndPositionForm, OrganisationForm, PositionForm, choices_with_blank
+from portal.orgs.models import (
+    Community,
+    Compound,
+    Organisation,
+    OrgKind,
+    Position,
+    Role,
+    ServiceContract,
+    Street,
+)
+from portal.orgs.views import bp
+
+
+class OrganisationStreetForm(OrganisationForm):
+    """The shared form, plus the street for administrators of more than one street."""
+
+    street_id = SelectField(_l("所属街道"), coerce=int, validators=[Optional()])
+
+
+def _status(form_or_errors) -> int:
+    has_errors = form_or_errors.errors if hasattr(form_or_errors, "errors") else form_or_errors
+    return 422 if has_errors and request.htmx else 200
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _organisation_or_404(user, org_id: int) -> Organisation:
+    """Like permissions.get_organisation_or_404, except that a body of the user's own compound
+    (a resident and their owners' committee) is in scope but not theirs to open: 403, not 404."""
+    organisation = db.session.get(Organisation, org_id)
+    if organisation is None:
+        abort(404)
+    if organisation_visible(user, organisation):
+        return organisation
+    if organisation.compound_id is not None and organisation.compound_id in scope_of(user).compound_ids:
+        abort(403)
+    abort(404)
+
+
+def _visible_clause(user):
+    """SQL form of permissions.organisation_visible, so a list needs no query per row."""
+    scope = scope_of(user)
+    staff_compounds = [cid for cid, roles in scope.compound_roles.items() if roles & STAFF_ROLES]
+    conditions = []
+    if scope.street_ids:
+        conditions.append(Organisation.street_id.in_(scope.street_ids))
+    if scope.organisation_ids:
+        conditions.append(Organisation.id.in_(scope.organisation_ids))
+    if staff_compounds:
+        conditions.append(Organisation.compound_id.in_(staff_compounds))
+        served = select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(staff_compounds))
+        conditions.append(and_(
+            Organisation.compound_id.is_(None), Organisation.community_id.is_(None),
+            Organisation.kind == OrgKind.PROPERTY_COMPANY, Organisation.id.in_(served),
+        ))
+    if scope.community_ids:
+        conditions.append(and_(Organisation.compound_id.is_(None), Organisation.community_id.in_(scope.community_ids)))
+    return or_(*conditions) if conditions else false()
+
+
+@bp.route("/organisations")
+@login_required
+def organisations():
+    require(current_user, "structure.view")
+    query = (
+        select(Organisation)
+        .outerjoin(Community, Community.id == Organisation.community_id)
+        .where(_visible_clause(current_user))
+        .options(joinedload(Organisation.community), joinedload(Organisation.compound))
+    )
+    q = request.args.get("q", "").strip()[:50]
+    if q:
+        query = query.where(Organisation.name.contains(q, autoescape=True))
+    kind = request.args.get("kind", "")
+    if kind not in OrgKind.ALL:
+        kind = ""
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    page = paginate(query.order_by(Community.name.is_(None).desc(), Community.name, Organisation.kind,
+                                   Organisation.name, Organisation.id))
+    return render("orgs/organisations/index.html", "results", page=page, q=q, kind=kind,
+                  kind_labels=services.KIND_LABELS)
+
+
+# --- creating and editing ------------------------------------------------------------------------
+
+def _fill_choices(form: OrganisationStreetForm, organisation: Organisation | None) -> None:
+    street_ids = scope_of(current_user).street_ids
+    kinds = list(people_services.CREATABLE_KINDS)
+    if organisation is not None and organisation.kind not in kinds:
+        kinds.insert(0, organisation.kind)
+    form.kind.choices = [(k, services.KIND_LABELS[k]) for k in kinds]
+    # WTForms wants plain tuples, not SQLAlchemy rows.
+    form.street_id.choices = [tuple(row) for row in db.session.execute(
+        select(Street.id, Street.name).where(Street.id.in_(street_ids)).order_by(Street.name)
+    )]
+    form.community_id.choices = choices_with_blank([tuple(row) for row in db.session.execute(
+        select(Community.id, Community.name).where(Community.street_id.in_(street_ids)).order_by(Community.name)
+    )])
+    form.compound_id.choices = choices_with_blank([
+        (cid, f"{community} · {name}") for cid, name, community in db.session.execute(
+            select(Compound.id, Compound.name, Community.name).join(Community)
+            .where(Community.street_id.in_(street_ids)).order_by(Community.name, Compound.name)
+        )
+    ])
+    parents = db.session.execute(
+        select(Organisation.id, Organisation.name, Organisation.kind).where(
+            Organisation.street_id.in_(street_ids), Organisation.kind.in_(people_services.BRANCH_PARENT_KINDS),
+        ).order_by(Organisation.kind, Organisation.name)
+    ).all()
+    form.parent_id.choices = choices_with_blank([
+        (pid, f"{name}（{services.KIND_LABELS[k]}）") for pid, name, k in parents
+        if organisation is None or pid != organisation.id
+    ])
+
+
+def _save_from_form(form: OrganisationStreetForm, organisation: Organisation | None):
+    """Apply the attachment rules and save; a rule's message goes next to its field."""
+    streets = scope_of(current_user).street_ids
+    try:
+        attachment = people_services.resolve_attachment(
+            kind=form.kind.data, street_ids=streets,
+            community_id=form.community_id.data or None, compound_id=form.compound_id.data or None,
+            parent_id=form.parent_id.data or None,
+            default_street_id=form.street_id.data or (next(iter(streets)) if len(streets) == 1 else None),
+            organisation=organisation,
+        )
+        saved = people_services.save_organisation(
+            organisation, kind=form.kind.data, name=form.name.data, attachment=attachment,
+            contact_phone=form.contact_phone.data, note=form.note.data, by=current_user,
+        )
+    except services.RuleError as error:
+        db.session.rollback()
+        getattr(form, error.field or "kind").errors.append(error.message)
+        return None
+    db.session.commit()
+    return saved
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@login_required
+def organisation_new():
+    require(current_user, "structure.manage")
+    form = OrganisationStreetForm()
+    _fill_choices(form, None)
+    if request.method == "GET":
+        form.community_id.data = _int_arg("community") or 0
+        form.compound_id.data = _int_arg("compound") or 0
+        if request.args.get("kind") in people_services.CREATABLE_KINDS:
+            form.kind.data = request.args["kind"]
+    if form.validate_on_submit():
+        organisation = _save_from_form(form, None)
+        if organisation is not None:
+            flash(_("已创建组织“%(name)s”。", name=organisation.name), "success")
+            return hx_redirect(url_for("orgs.organisation_detail", org_id=organisation.id))
+    return render("orgs/organisations/new.html", "form", form=form, organisation=None, status=_status(form))
+
+
+@bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def organisation_edit(org_id: int):
+    organisation = _organisation_or_404(current_user, org_id)
+    require(current_user, "structure.manage", organisation)
+    form = OrganisationStreetForm(obj=organisation)
+    _fill_choices(form, organisation)
+    if request.method == "GET":
+        form.community_id.data = organisation.community_id or 0
+        form.compound_id.data = organisation.compound_id or 0
+        form.parent_id.data = organisation.parent_id or 0
+    if form.validate_on_submit():
+        saved = _save_from_form(form, organisation)
+        if saved is not None:
+            flash(_("已保存。"), "success")
+            return hx_redirect(url_for("orgs.organisation_detail", org_id=saved.id))
+    return render("orgs/organisations/edit.html", "form", form=form, organisation=organisation, status=_status(form))
+
+
+# --- detail and positions ------------------------------------------------------------------------
+
+def _detail(organisation: Organisation, *, end_errors: dict | None = None, status: int = 200):
+    on = today()
+    positions = db.session.scalars(
+        select(Position).where(Position.organisation_id == organisation.id)
+        .options(joinedload(Position.user), joinedload(Position.compound))
+        .order_by(Position.start_date.desc(), Position.id.desc())
+    ).all()
+    current = [p for p in positions if p.end_date is None or p.end_date >= on]
+    past = [p for p in positions if p.end_date is not None and p.end_date < on]
+    branches = db.session.scalars(
+        select(Organisation).where(Organisation.parent_id == organisation.id).order_by(Organisation.name)
+    ).all()
+    return render("orgs/organisations/detail.html", organisation=organisation, current=current, past=past,
+                  branches=branches, on=on, end_errors=end_errors or {}, kind_labels=services.KIND_LABELS,
+                  role_labels=services.ROLE_LABELS, status=status)
+
+
+@bp.route("/organisations/<int:org_id>")
+@login_required
+def organisation_detail(org_id: int):
+    organisation = _organisation_or_404(current_user, org_id)
+    require(current_user, "structure.view")
+    return _detail(organisation)
+
+
+@bp.route("/organisations/<int:org_id>/positions/new", methods=["GET", "POST"])
+@login_required
+def position_new(org_id: int):
+    organisation = _organisation_or_404(current_user, org_id)
+    require(current_user, "positions.manage", organisation)
+    form = PositionForm()
+    form.role.choices = [(r, services.ROLE_LABELS[r]) for r in Role.BY_ORG_KIND.get(organisation.kind, ())]
+    # A role that does not fit the kind gets the service's own message, not a generic "invalid choice".
+    form.role.validate_choice = False
+    grids = []
+    if organisation.community_id:
+        grids = [tuple(row) for row in db.session.execute(
+            select(Compound.id, Compound.name).where(Compound.community_id == organisation.community_id)
+            .order_by(Compound.name)
+        )]
+    form.compound_id.choices = choices_with_blank(grids)
+    form.compound_id.validate_choice = False  # the service checks the grid belongs to the community
+    if request.method == "GET":
+        form.start_date.data = today()
+        if len(form.role.choices) == 1:
+            form.role.data = form.role.choices[0][0]
+    if form.validate_on_submit():
+        person = people_services.find_person(form.person.data)
+        if person is None:
+            form.person.errors.append(_("没有找到使用这个手机号或用户名的有效账号。请核对，或先在“账号”中创建。"))
+        else:
+            try:
+                services.appoint(user=person, organisation=organisation, role=form.role.data, title=form.title.data,
+                                 start=form.start_date.data, compound_id=form.compound_id.data or None,
+                                 by=current_user)
+            except services.RuleError as error:
+                db.session.rollback()
+                field = {"user": "person"}.get(error.field, error.field) or "role"
+                getattr(form, field).errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(_("已任命 %(name)s 为 %(title)s。", name=person.name, title=form.title.data), "success")
+                return hx_redirect(url_for("orgs.organisation_detail", org_id=organisation.id))
+    return render("orgs/organisations/position_new.html", "form", form=form, organisation=organisation,
+                  grid_worker=Role.GRID_WORKER in Role.BY_ORG_KIND.get(organisation.kind, ()),
+                  status=_status(form))
+
+
+@bp.route("/positions/<int:position_id>/end", methods=["POST"])
+@login_required
+def position_end(position_id: int):
+    position = db.session.get(Position, position_id)
+    if position is None:
+        abort(404)
+    organisation = _organisation_or_404(current_user, position.organisation_id)
+    require(current_user, "positions.manage", organisation)
+    form = EndPositionForm()
+    if form.validate_on_submit():
+        try:
+            services.end_position(position, on=form.end_date.data, by=current_user)
+        except services.RuleError as error:
+            db.session.rollback()
+            errors = {position.id: error.message}
+        else:
+            db.session.commit()
+            name = db.session.get(User, position.user_id).name
+            flash(_("已结束 %(name)s 的任职（%(title)s）。", name=name, title=position.title), "success")
+            return hx_redirect(url_for("orgs.organisation_detail", org_id=organisation.id))
+    else:
+        errors = {position.id: " ".join(str(e) for e in form.end_date.errors) or _("请输入正确的日期。")}
+    return _detail(organisation, end_errors=errors, status=_status(errors))

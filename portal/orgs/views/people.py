@@ -1,0 +1,204 @@
+"""Accounts managed by the street administrators, and the audit log they may read.
+
+Phones are masked in lists; the full phone shows only on the person's edit page (and that view is
+audited). Neither passwords nor full phones go into any log.
+"""
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.auth.models import User
+from portal.core.audit import AuditLog, audit
+from portal.core.paging import paginate
+from portal.core.permissions import require, scope_of
+from portal.core.rendering import hx_redirect, render
+from portal.extensions import db
+from portal.orgs import people_services, services
+from portal.orgs.forms import NewPersonForm, PersonForm, ResetPasswordForm
+from portal.orgs.views import bp
+
+
+def _status(form) -> int:
+    return 422 if form.errors and request.htmx else 200
+
+
+def _street_ids() -> set[int]:
+    require(current_user, "accounts.manage")
+    return scope_of(current_user).street_ids
+
+
+def _person_or_404(user_id: int) -> User:
+    """An account of the streets the user works in: others are 404; managing it needs a street
+    administrator (403 for everyone else)."""
+    person = people_services.person_in_scope(people_services.street_reach(current_user), user_id)
+    if person is None:
+        abort(404)
+    require(current_user, "accounts.manage")
+    return person
+
+
+def _field_error(form, error: services.RuleError, default: str) -> None:
+    field = getattr(form, error.field or default, None) or getattr(form, default)
+    field.errors.append(error.message)
+
+
+def _duplicate_error(form, *, phone, username, exclude_id=None) -> None:
+    """A duplicate that slipped past the check (a concurrent insert) becomes the same field error."""
+    db.session.rollback()
+    problem = people_services.duplicate_problem(phone=phone, username=username, exclude_id=exclude_id)
+    if problem is None:
+        problem = services.RuleError(people_services.DUPLICATE_PHONE if phone else people_services.DUPLICATE_USERNAME,
+                                     "phone" if phone else "username")
+    _field_error(form, problem, "phone")
+
+
+@bp.route("/people")
+@login_required
+def people():
+    street_ids = _street_ids()
+    query = select(User).where(people_services.people_clause(street_ids))
+    q = request.args.get("q", "").strip()[:50]
+    if q:
+        query = query.where(or_(
+            User.name.contains(q, autoescape=True),
+            User.phone.contains(q, autoescape=True),
+            User.username.contains(q, autoescape=True),
+        ))
+    state = request.args.get("status", "")
+    if state == "active":
+        query = query.where(User.active.is_(True))
+    elif state == "disabled":
+        query = query.where(User.active.is_(False))
+    else:
+        state = ""
+    page = paginate(query.order_by(User.name, User.id))
+    positions = people_services.open_positions_of([u.id for u in page.items])
+    return render("orgs/people/index.html", "results", page=page, q=q, state=state, positions=positions,
+                  role_labels=services.ROLE_LABELS)
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@login_required
+def person_new():
+    street_ids = _street_ids()
+    form = NewPersonForm()
+    if form.validate_on_submit():
+        try:
+            person = people_services.create_person(
+                name=form.name.data, phone=form.phone.data, username=form.username.data,
+                is_party_member=form.is_party_member.data, password=form.password.data,
+                street_id=min(street_ids), by=current_user,
+            )
+            db.session.commit()
+        except services.RuleError as error:
+            db.session.rollback()
+            _field_error(form, error, "phone")
+        except IntegrityError:
+            _duplicate_error(form, phone=form.phone.data, username=form.username.data)
+        else:
+            flash(_("已创建账号“%(name)s”。请把初始密码当面或电话告知本人，并提醒其登录后修改。",
+                    name=person.name), "success")
+            return hx_redirect(url_for("orgs.people"))
+    return render("orgs/people/new.html", "form", form=form, status=_status(form))
+
+
+@bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+def person_edit(user_id: int):
+    person = _person_or_404(user_id)
+    form = PersonForm(obj=person)
+    password_form = ResetPasswordForm(formdata=None)
+    if form.validate_on_submit():
+        try:
+            people_services.update_person(person, name=form.name.data, phone=form.phone.data,
+                                          username=form.username.data, is_party_member=form.is_party_member.data,
+                                          by=current_user)
+            db.session.commit()
+        except services.RuleError as error:
+            db.session.rollback()
+            _field_error(form, error, "phone")
+        except IntegrityError:
+            _duplicate_error(form, phone=form.phone.data, username=form.username.data, exclude_id=person.id)
+        else:
+            flash(_("已保存。"), "success")
+            return hx_redirect(url_for("orgs.people"))
+    elif request.method == "GET" and person.phone:
+        # Who looked at a full phone number is on record (the number itself is not).
+        audit("person.phone_viewed", person)
+        db.session.commit()
+    return render("orgs/people/edit.html", "form", form=form, password_form=password_form, person=person,
+                  positions=people_services.open_positions_of([person.id]).get(person.id, []),
+                  role_labels=services.ROLE_LABELS, status=_status(form))
+
+
+@bp.route("/people/<int:user_id>/password", methods=["POST"])
+@login_required
+def person_password(user_id: int):
+    person = _person_or_404(user_id)
+    password_form = ResetPasswordForm()
+    if password_form.validate_on_submit():
+        try:
+            people_services.reset_password(person, password_form.password.data, by=current_user)
+        except services.RuleError as error:
+            db.session.rollback()
+            _field_error(password_form, error, "password")
+        else:
+            db.session.commit()
+            flash(_("已为 %(name)s 设置临时密码，其所有登录已退出。", name=person.name), "success")
+            return hx_redirect(url_for("orgs.person_edit", user_id=person.id))
+    form = PersonForm(formdata=None, obj=person)
+    return render("orgs/people/edit.html", "password_form", form=form, password_form=password_form, person=person,
+                  positions=people_services.open_positions_of([person.id]).get(person.id, []),
+                  role_labels=services.ROLE_LABELS, status=_status(password_form))
+
+
+def _set_active(user_id: int, active: bool):
+    person = _person_or_404(user_id)
+    try:
+        people_services.set_person_active(person, active, by=current_user)
+    except services.RuleError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        if active:
+            flash(_("已启用 %(name)s 的账号。", name=person.name), "success")
+        else:
+            flash(_("已停用 %(name)s 的账号，其所有登录已退出。", name=person.name), "success")
+    target = request.form.get("next", "")
+    if not (target.startswith("/people") and "//" not in target):
+        target = url_for("orgs.people")
+    return hx_redirect(target)
+
+
+@bp.route("/people/<int:user_id>/disable", methods=["POST"])
+@login_required
+def person_disable(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/people/<int:user_id>/enable", methods=["POST"])
+@login_required
+def person_enable(user_id: int):
+    return _set_active(user_id, True)
+
+
+@bp.route("/audit")
+@login_required
+def audit_log():
+    require(current_user, "audit.view")
+    street_ids = scope_of(current_user).street_ids
+    people = select(User.id).where(people_services.people_clause(street_ids))
+    query = (
+        select(AuditLog, User.name)
+        .outerjoin(User, User.id == AuditLog.user_id)
+        .where(or_(AuditLog.user_id.in_(people), AuditLog.user_id == current_user.id))
+    )
+    q = request.args.get("q", "").strip()[:64]
+    if q:
+        query = query.where(AuditLog.action.startswith(q, autoescape=True))
+    page = paginate(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()), scalars=False)
+    return render("orgs/audit.html", "results", page=page, q=q)

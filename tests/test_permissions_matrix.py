@@ -1,0 +1,167 @@
+"""Permission matrix: every route × every role × in-scope / out-of-scope object.
+
+In scope but not allowed answers 403; out of scope answers 404, never someone else's data.
+A route added without a row here fails `test_every_route_is_in_the_matrix`.
+"""
+
+import pytest
+
+from portal.orgs.models import Position, Role
+from tests.conftest import login_as, post
+
+ALL = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.OWNERS_COMMITTEE,
+       Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF, Role.RESIDENT}
+STAFF = ALL - {Role.RESIDENT}
+ADMIN = {Role.STREET_ADMIN}
+COMMUNITY = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER}
+PERSONAL = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER,
+            Role.RESIDENT}
+
+# endpoint: (method, object kind in the URL or None, roles allowed on an in-scope object)
+MATRIX = {
+    "dashboard.home": ("GET", None, ALL),
+    "notifications.index": ("GET", None, ALL),
+    "notifications.bell": ("GET", None, ALL),
+    "orgs.communities": ("GET", None, COMMUNITY),
+    "orgs.community_new": ("GET", None, ADMIN),
+    "orgs.community_detail": ("GET", "community", STAFF),
+    "orgs.community_edit": ("GET", "community", ADMIN),
+    "orgs.compounds": ("GET", None, STAFF),
+    "orgs.compound_new": ("GET", None, ADMIN),
+    "orgs.compound_detail": ("GET", "compound", STAFF),
+    "orgs.compound_edit": ("GET", "compound", ADMIN),
+    "orgs.building_new": ("GET", "compound", ADMIN),
+    "orgs.building_edit": ("GET", "building", ADMIN),
+    "orgs.contract_new": ("GET", "compound", ADMIN),
+    "orgs.contract_terminate": ("POST", "contract", ADMIN),
+    "orgs.households": ("GET", "compound", STAFF),
+    "orgs.household_new": ("GET", "compound", ADMIN),
+    "orgs.household_import": ("GET", "compound", ADMIN),
+    "orgs.household_detail": ("GET", "household", ALL),
+    "orgs.household_edit": ("GET", "household", ADMIN),
+    "orgs.household_phone": ("GET", "household", PERSONAL),
+    "orgs.member_add": ("POST", "household", ADMIN),
+    "orgs.member_remove": ("POST", "member", ADMIN),
+    "orgs.my_home": ("GET", None, {Role.RESIDENT}),
+    "orgs.organisations": ("GET", None, STAFF),
+    "orgs.organisation_new": ("GET", None, ADMIN),
+    "orgs.organisation_detail": ("GET", "organisation", STAFF),
+    "orgs.organisation_edit": ("GET", "organisation", ADMIN),
+    "orgs.position_new": ("GET", "organisation", ADMIN),
+    "orgs.position_end": ("POST", "position", ADMIN),
+    "orgs.people": ("GET", None, ADMIN),
+    "orgs.person_new": ("GET", None, ADMIN),
+    "orgs.person_edit": ("GET", "person", ADMIN),
+    "orgs.person_disable": ("POST", "person", ADMIN),
+    "orgs.person_enable": ("POST", "person", ADMIN),
+    "orgs.person_password": ("POST", "person", ADMIN),
+    "orgs.audit_log": ("GET", None, ADMIN),
+}
+# Routes outside the matrix on purpose: they act on the caller alone.
+SELF_ONLY = {"auth.login", "auth.logout", "auth.reauth", "auth.change_password", "auth.set_language",
+             "notifications.read", "notifications.read_all", "static"}
+
+
+def objects(world, inside: bool):
+    from portal.extensions import db
+    from portal.orgs.models import HouseholdMember, ServiceContract
+
+    compound = world["compound"] if inside else world["far_compound"]
+    household = world["household"] if inside else compound.buildings[0].households[0]
+    member = db.session.query(HouseholdMember).filter_by(household_id=household.id).first()
+    if member is None:
+        from tests.conftest import make_user
+
+        member = db.session.query(HouseholdMember).filter_by(
+            user_id=make_user("远方居民", household=household).id).one()
+    contract = db.session.query(ServiceContract).filter_by(compound_id=compound.id).first()
+    if contract is None:
+        from portal.orgs.models import OrgKind
+        from tests.conftest import make_contract, make_org
+
+        contract = make_contract(compound, make_org(OrgKind.PROPERTY_COMPANY, street=compound.community.street))
+    db.session.commit()
+    return {
+        "community": ("community_id", (world["community"] if inside else world["far_community"]).id),
+        "compound": ("compound_id", compound.id),
+        "building": ("building_id", compound.buildings[0].id),
+        "household": ("household_id", household.id),
+        "member": ("member_id", member.id),
+        "contract": ("contract_id", contract.id),
+        "organisation": ("org_id", (world["owners"] if inside else _far_org(world)).id),
+        "position": ("position_id", _position(world, inside).id),
+        "person": ("user_id", (world["users"][Role.OWNERS_COMMITTEE] if inside else _far_person(world)).id),
+    }
+
+
+def _far_org(world):
+    from portal.orgs.models import OrgKind
+    from tests.conftest import make_org
+
+    return make_org(OrgKind.OWNERS_COMMITTEE, compound=world["far_compound"], name="远方业委会")
+
+
+def _far_person(world):
+    from tests.conftest import make_user
+
+    return make_user("远方人员", street=world["far_street"])
+
+
+def _position(world, inside):
+    from portal.extensions import db
+
+    if inside:
+        return db.session.query(Position).filter_by(organisation_id=world["owners"].id).first()
+    from tests.conftest import make_user
+
+    org = _far_org(world)
+    person = make_user("远方委员", role=Role.OWNERS_COMMITTEE, org=org)
+    return db.session.query(Position).filter_by(user_id=person.id).one()
+
+
+def _call(client, app, endpoint, method, kind, objs):
+    from flask import url_for
+
+    kwargs = {}
+    if kind is not None:
+        name, value = objs[kind]
+        kwargs[name] = value
+    with app.test_request_context():
+        url = url_for(endpoint, **kwargs)
+    if method == "GET":
+        return client.get(url)
+    return post(client, url, {})
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = endpoints - set(MATRIX) - SELF_ONLY - set(EXTRA)
+    assert not missing, f"add these routes to the permission matrix: {sorted(missing)}"
+
+
+EXTRA: dict = {}
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_matrix(app, world, role):
+    client = app.test_client()
+    login_as(client, world["users"][role])
+    inside, outside = objects(world, True), objects(world, False)
+    failures = []
+    for endpoint, (method, kind, allowed) in {**MATRIX, **EXTRA}.items():
+        if endpoint not in app.view_functions:
+            continue
+        response = _call(client, app, endpoint, method, kind, inside)
+        if role in allowed:
+            ok = response.status_code in (200, 204, 302, 303)
+        elif endpoint == "orgs.my_home":
+            ok = response.status_code == 404
+        else:
+            ok = response.status_code == 403
+        if not ok:
+            failures.append((endpoint, "inside", response.status_code))
+        if kind is not None:
+            response = _call(client, app, endpoint, method, kind, outside)
+            if response.status_code != 404:
+                failures.append((endpoint, "outside", response.status_code))
+    assert not failures, failures

@@ -68,7 +68,10 @@ def _migrated_app():
     with app.app_context():
         _reset_database()
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # close pooled connections: an open one at exit is a ResourceWarning
 
 
 @pytest.fixture

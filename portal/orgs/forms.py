@@ -112,9 +112,13 @@ class PersonForm(FlaskForm):
     ])
     is_party_member = BooleanField(_l("中共党员"))
 
-    def validate_phone(self, field):
-        if not field.data and not self.username.data:
-            raise ValidationError(_l("手机号和用户名至少填写一项，用于登录。"))
+    def validate(self, extra_validators=None):
+        """Field validators skip an empty optional field, so the either-or rule is checked here."""
+        ok = super().validate(extra_validators)
+        if not self.phone.data and not self.username.data:
+            self.phone.errors = [*self.phone.errors, _l("手机号和用户名至少填写一项，用于登录。")]
+            return False
+        return ok
 
 
 class NewPersonForm(PersonForm):

@@ -1,0 +1,34 @@
+"""`flask create-admin` asks for a password and refuses a weak one; `flask demo` prints the logins."""
+
+from sqlalchemy import select
+
+from portal.auth.models import User
+from portal.core.permissions import compute_scope
+from portal.extensions import db
+from portal.orgs.models import Role
+
+
+def test_create_admin_asks_for_a_password(app):
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["create-admin", "--street", "新街道", "--name", "管理员", "--username", "admin1"],
+                         input="12345678\n12345678\n")
+    assert weak.exit_code != 0 and db.session.scalar(select(User).where(User.username == "admin1")) is None
+    result = runner.invoke(args=["create-admin", "--street", "新街道", "--name", "管理员", "--username", "admin1"],
+                           input="Str0ng-enough!\nStr0ng-enough!\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "admin1"))
+    assert user.password_hash.startswith("$argon2id$")
+    assert Role.STREET_ADMIN in compute_scope(user).roles
+    again = runner.invoke(args=["create-admin", "--street", "新街道", "--name", "管理员", "--username", "admin1"],
+                          input="Str0ng-enough!\nStr0ng-enough!\n")
+    assert again.exit_code != 0
+
+
+def test_demo_command_is_idempotent_and_prints_logins(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0 and "demo_street" in first.output and "demo_resident" in first.output
+    count = db.session.query(User).count()
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0 and "已存在" in second.output
+    assert db.session.query(User).count() == count

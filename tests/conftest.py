@@ -118,13 +118,15 @@ def login_as(client, user: User, password: str = PASSWORD):
     return client
 
 
-def post(client, path: str, data: dict | None = None, *, htmx: bool = False, **kwargs):
-    """POST with the CSRF token taken from the current session, plain or htmx."""
+def post(client, path: str, data: dict | None = None, *, htmx: bool = False, block: str | None = None, **kwargs):
+    """POST with the CSRF token taken from the current session: plain, or as htmx sends it
+    (asking for `block` as a form with hx-headers X-Block does; without it, a boosted form)."""
     data = dict(data or {})
     token = csrf_token(client, "/")
     headers = kwargs.pop("headers", {})
     if htmx:
         headers = {"HX-Request": "true", "X-CSRFToken": token, **headers}
+        headers.update({"X-Block": block} if block else {"HX-Boosted": "true"})
     else:
         data.setdefault("csrf_token", token)
     return client.post(path, data=data, headers=headers, **kwargs)

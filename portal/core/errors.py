@@ -5,6 +5,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from portal.core.rendering import VARY
 from portal.extensions import db
 
 
@@ -23,8 +24,8 @@ def _messages():
 def _respond(status: int, message: str):
     if getattr(request, "htmx", False):
         body = render_template("_flash_one.html", level="error", message=message)
-        return body, status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML", "Vary": "HX-Request"}
-    return render_template("error.html", status=status, message=message), status, {"Vary": "HX-Request"}
+        return body, status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML", "Vary": VARY}
+    return render_template("error.html", status=status, message=message), status, {"Vary": VARY}
 
 
 def register_error_handlers(app):

@@ -100,7 +100,8 @@ def test_create_owners_committee_derives_community(client, world):
 def test_create_via_htmx_answers_hx_location(client, world):
     admin_client(client, world)
     response = post(client, "/organisations/new", {"kind": OrgKind.PROPERTY_COMPANY, "name": "新物业",
-                                                  "community_id": "0", "compound_id": "0", "parent_id": "0"}, htmx=True)
+                                                  "community_id": "0", "compound_id": "0", "parent_id": "0"}, htmx=True,
+                    block="form")
     assert response.status_code == 204
     assert response.headers["HX-Location"].startswith("/organisations/")
 
@@ -145,7 +146,7 @@ def test_create_rules_with_places(client, world):
     for data, field in cases:
         payload = {"name": "测试组织", "community_id": "0", "compound_id": "0", "parent_id": "0",
                    **{k: str(v) for k, v in data.items()}}
-        response = post(client, "/organisations/new", payload, htmx=True)
+        response = post(client, "/organisations/new", payload, htmx=True, block="form")
         assert response.status_code == 422, data
         html = response.get_data(as_text=True)
         assert f'data-field-error="{field}"' in html, data

@@ -143,7 +143,7 @@ def test_create_person_errors(admin, world, changes, field):
 
 def test_create_duplicate_via_htmx_is_422(admin, world):
     existing = world["users"][Role.PROPERTY_STAFF]
-    response = post(admin, "/people/new", person_data(phone=existing.phone), htmx=True)
+    response = post(admin, "/people/new", person_data(phone=existing.phone), htmx=True, block="form")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "<html" not in html and 'data-field-error="phone"' in html and "已被其他账号使用" in html
@@ -238,10 +238,10 @@ def test_cannot_disable_yourself(admin, world):
     assert "不能停用自己的账号" in admin.get("/people").get_data(as_text=True)
 
 
-def test_disable_via_htmx(admin, world):
+def test_disable_via_boosted_form_redirects(admin, world):
     staff = world["users"][Role.PROPERTY_STAFF]
     response = post(admin, f"/people/{staff.id}/disable", htmx=True)
-    assert response.status_code == 204 and response.headers["HX-Location"] == "/people"
+    assert response.status_code == 303 and response.location == "/people"
 
 
 def test_reset_password_ends_sessions(app, admin, world):
@@ -258,7 +258,8 @@ def test_reset_password_ends_sessions(app, admin, world):
 
 def test_reset_password_rules(admin, world):
     staff = world["users"][Role.PROPERTY_STAFF]
-    response = post(admin, f"/people/{staff.id}/password", {"password": "11111111"}, htmx=True)
+    response = post(admin, f"/people/{staff.id}/password", {"password": "11111111"}, htmx=True,
+                    block="password_form")
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "<html" not in html and 'data-field-error="password"' in html
     response = post(admin, f"/people/{staff.id}/password", {"password": staff.phone})

@@ -43,7 +43,7 @@ def test_invalid_compound_keeps_input_and_shows_error_next_to_field(client, worl
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'data-field-error="name"' in html and "留着的地址" in html
-    htmx = post(client, "/compounds/new", {"community_id": world["community"].id, "name": "", "_block": "form"}, htmx=True)
+    htmx = post(client, "/compounds/new", {"community_id": world["community"].id, "name": ""}, htmx=True, block="form")
     assert htmx.status_code == 422 and "<html" not in htmx.get_data(as_text=True)
     assert 'id="compound-form"' in htmx.get_data(as_text=True)
 

@@ -1,22 +1,18 @@
 """Communities: the party secretary's overview of their structure, and the street's management."""
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.core.concurrency import load_version, save_form
 from portal.core.permissions import get_community_or_404, require, scope_of, today
-from portal.core.rendering import hx_redirect, render
+from portal.core.rendering import form_status, hx_redirect, render
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import CommunityForm
 from portal.orgs.models import Community, Organisation, OrgKind
 from portal.orgs.views import bp
-
-
-def _status(form) -> int:
-    return 422 if form.errors and request.htmx else 200
 
 
 @bp.route("/communities")
@@ -46,7 +42,7 @@ def community_new():
         if saved:
             flash(_("已创建社区“%(name)s”。", name=community.name), "success")
             return hx_redirect(url_for("orgs.community_detail", community_id=community.id))
-    return render("orgs/community_form.html", "form", form=form, community=None, status=_status(form))
+    return render("orgs/community_form.html", "form", form=form, community=None, status=form_status(form))
 
 
 def _tidy(community: Community) -> None:
@@ -91,4 +87,4 @@ def community_edit(community_id: int):
         if saved:
             flash(_("已保存。"), "success")
             return hx_redirect(url_for("orgs.community_detail", community_id=community.id))
-    return render("orgs/community_form.html", "form", form=form, community=community, status=_status(form))
+    return render("orgs/community_form.html", "form", form=form, community=community, status=form_status(form))

@@ -14,7 +14,7 @@ from portal.core.permissions import (
     scope_of,
     today,
 )
-from portal.core.rendering import hx_redirect, render
+from portal.core.rendering import form_status, hx_redirect, render
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import BuildingForm, CompoundForm, ContractForm
@@ -29,10 +29,6 @@ from portal.orgs.models import (
     ServiceContract,
 )
 from portal.orgs.views import bp
-
-
-def _status(form) -> int:
-    return 422 if form.errors and request.htmx else 200
 
 
 def _int_arg(name: str) -> int | None:
@@ -104,7 +100,7 @@ def compound_new():
         if saved:
             flash(_("已创建小区“%(name)s”。", name=compound.name), "success")
             return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))
-    return render("orgs/compound_form.html", "form", form=form, compound=None, status=_status(form))
+    return render("orgs/compound_form.html", "form", form=form, compound=None, status=form_status(form))
 
 
 @bp.route("/compounds/<int:compound_id>")
@@ -140,7 +136,7 @@ def compound_edit(compound_id: int):
         if saved:
             flash(_("已保存。"), "success")
             return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))
-    return render("orgs/compound_form.html", "form", form=form, compound=compound, status=_status(form))
+    return render("orgs/compound_form.html", "form", form=form, compound=compound, status=form_status(form))
 
 
 @bp.route("/compounds/<int:compound_id>/buildings/new", methods=["GET", "POST"])
@@ -155,7 +151,7 @@ def building_new(compound_id: int):
         if saved:
             flash(_("已添加楼栋“%(name)s”。", name=building.name), "success")
             return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))
-    return render("orgs/building_form.html", "form", form=form, compound=compound, building=None, status=_status(form))
+    return render("orgs/building_form.html", "form", form=form, compound=compound, building=None, status=form_status(form))
 
 
 @bp.route("/buildings/<int:building_id>/edit", methods=["GET", "POST"])
@@ -171,7 +167,7 @@ def building_edit(building_id: int):
             flash(_("已保存。"), "success")
             return hx_redirect(url_for("orgs.compound_detail", compound_id=building.compound_id))
     return render("orgs/building_form.html", "form", form=form, compound=building.compound, building=building,
-                  status=_status(form))
+                  status=form_status(form))
 
 
 @bp.route("/compounds/<int:compound_id>/contracts/new", methods=["GET", "POST"])
@@ -196,7 +192,7 @@ def contract_new(compound_id: int):
         except services.RuleError as error:
             db.session.rollback()
             getattr(form, error.field or "company_id").errors.append(error.message)
-    return render("orgs/contract_form.html", "form", form=form, compound=compound, status=_status(form))
+    return render("orgs/contract_form.html", "form", form=form, compound=compound, status=form_status(form))
 
 
 @bp.route("/contracts/<int:contract_id>/terminate", methods=["POST"])

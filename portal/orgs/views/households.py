@@ -5,7 +5,6 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -21,17 +20,13 @@ from portal.core.permissions import (
     scope_of,
     today,
 )
-from portal.core.rendering import hx_redirect, render
+from portal.core.rendering import form_status, hx_redirect, render, wanted_block
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import HouseholdForm, ImportForm, MemberForm
 from portal.orgs.importer import import_households
 from portal.orgs.models import Building, Household, HouseholdMember, Organisation, OrgKind
 from portal.orgs.views import bp
-
-
-def _status(form) -> int:
-    return 422 if form.errors and request.htmx else 200
 
 
 @bp.route("/compounds/<int:compound_id>/households")
@@ -73,7 +68,7 @@ def household_new(compound_id: int):
         if saved:
             flash(_("已添加房屋。"), "success")
             return hx_redirect(url_for("orgs.households", compound_id=compound.id))
-    return render("orgs/household_form.html", "form", form=form, compound=compound, household=None, status=_status(form))
+    return render("orgs/household_form.html", "form", form=form, compound=compound, household=None, status=form_status(form))
 
 
 DUPLICATE_ROOM = ("room", _l("该楼栋的这个单元已有同一房号。"))
@@ -114,7 +109,7 @@ def household_edit(household_id: int):
             flash(_("已保存。"), "success")
             return hx_redirect(url_for("orgs.household_detail", household_id=household.id))
     return render("orgs/household_form.html", "form", form=form, compound=compound, household=household,
-                  status=_status(form))
+                  status=form_status(form))
 
 
 @bp.route("/households/<int:household_id>/phone")
@@ -125,8 +120,8 @@ def household_phone(household_id: int):
     require(current_user, "household.personal", household)
     audit("household.phone_viewed", household)
     db.session.commit()
-    if request.htmx:
-        return render_block("orgs/households.html", "phone", household=household), 200, {"Vary": "HX-Request"}
+    if wanted_block():
+        return render("orgs/households.html", "phone", household=household)
     return render("orgs/household_detail.html", household=household, compound=household.building.compound,
                   personal=True, reveal=True, manage=can(current_user, "structure.manage", household), form=MemberForm())
 
@@ -151,7 +146,7 @@ def member_add(household_id: int):
             return hx_redirect(url_for("orgs.household_detail", household_id=household.id))
     return render("orgs/household_detail.html", "members", household=household, compound=household.building.compound,
                   personal=can(current_user, "household.personal", household), manage=True, form=form,
-                  status=_status(form))
+                  status=form_status(form))
 
 
 @bp.route("/household-members/<int:member_id>/remove", methods=["POST"])
@@ -184,7 +179,7 @@ def household_import(compound_id: int):
             return hx_redirect(url_for("orgs.households", compound_id=compound.id))
         db.session.rollback()
     return render("orgs/household_import.html", form=form, compound=compound, result=result,
-                  status=422 if request.htmx and (form.errors or result) else 200)
+                  status=form_status(bool(form.errors or (result and result.errors))))
 
 
 @bp.route("/my-home")

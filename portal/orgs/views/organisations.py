@@ -18,7 +18,7 @@ from portal.core.permissions import (
     scope_of,
     today,
 )
-from portal.core.rendering import hx_redirect, render
+from portal.core.rendering import form_status, hx_redirect, render
 from portal.extensions import db
 from portal.orgs import people_services, services
 from portal.orgs.forms import EndPositionForm, OrganisationForm, PositionForm, choices_with_blank
@@ -41,9 +41,6 @@ class OrganisationStreetForm(OrganisationForm):
     street_id = SelectField(_l("所属街道"), coerce=int, validators=[Optional()])
 
 
-def _status(form_or_errors) -> int:
-    has_errors = form_or_errors.errors if hasattr(form_or_errors, "errors") else form_or_errors
-    return 422 if has_errors and request.htmx else 200
 
 
 def _int_arg(name: str) -> int | None:
@@ -180,7 +177,7 @@ def organisation_new():
         if organisation is not None:
             flash(_("已创建组织“%(name)s”。", name=organisation.name), "success")
             return hx_redirect(url_for("orgs.organisation_detail", org_id=organisation.id))
-    return render("orgs/organisations/new.html", "form", form=form, organisation=None, status=_status(form))
+    return render("orgs/organisations/new.html", "form", form=form, organisation=None, status=form_status(form))
 
 
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
@@ -199,7 +196,7 @@ def organisation_edit(org_id: int):
         if saved is not None:
             flash(_("已保存。"), "success")
             return hx_redirect(url_for("orgs.organisation_detail", org_id=saved.id))
-    return render("orgs/organisations/edit.html", "form", form=form, organisation=organisation, status=_status(form))
+    return render("orgs/organisations/edit.html", "form", form=form, organisation=organisation, status=form_status(form))
 
 
 # --- detail and positions ------------------------------------------------------------------------
@@ -269,7 +266,7 @@ def position_new(org_id: int):
                 return hx_redirect(url_for("orgs.organisation_detail", org_id=organisation.id))
     return render("orgs/organisations/position_new.html", "form", form=form, organisation=organisation,
                   grid_worker=Role.GRID_WORKER in Role.BY_ORG_KIND.get(organisation.kind, ()),
-                  status=_status(form))
+                  status=form_status(form))
 
 
 @bp.route("/positions/<int:position_id>/end", methods=["POST"])
@@ -294,4 +291,4 @@ def position_end(position_id: int):
             return hx_redirect(url_for("orgs.organisation_detail", org_id=organisation.id))
     else:
         errors = {position.id: " ".join(str(e) for e in form.end_date.errors) or _("请输入正确的日期。")}
-    return _detail(organisation, end_errors=errors, status=_status(errors))
+    return _detail(organisation, end_errors=errors, status=form_status(errors))

@@ -14,15 +14,11 @@ from portal.auth.models import User
 from portal.core.audit import AuditLog, audit
 from portal.core.paging import paginate
 from portal.core.permissions import require, scope_of
-from portal.core.rendering import hx_redirect, render
+from portal.core.rendering import form_status, hx_redirect, render
 from portal.extensions import db
 from portal.orgs import people_services, services
 from portal.orgs.forms import NewPersonForm, PersonForm, ResetPasswordForm
 from portal.orgs.views import bp
-
-
-def _status(form) -> int:
-    return 422 if form.errors and request.htmx else 200
 
 
 def _street_ids() -> set[int]:
@@ -102,7 +98,7 @@ def person_new():
             flash(_("已创建账号“%(name)s”。请把初始密码当面或电话告知本人，并提醒其登录后修改。",
                     name=person.name), "success")
             return hx_redirect(url_for("orgs.people"))
-    return render("orgs/people/new.html", "form", form=form, status=_status(form))
+    return render("orgs/people/new.html", "form", form=form, status=form_status(form))
 
 
 @bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
@@ -131,7 +127,7 @@ def person_edit(user_id: int):
         db.session.commit()
     return render("orgs/people/edit.html", "form", form=form, password_form=password_form, person=person,
                   positions=people_services.open_positions_of([person.id]).get(person.id, []),
-                  role_labels=services.ROLE_LABELS, status=_status(form))
+                  role_labels=services.ROLE_LABELS, status=form_status(form))
 
 
 @bp.route("/people/<int:user_id>/password", methods=["POST"])
@@ -152,7 +148,7 @@ def person_password(user_id: int):
     form = PersonForm(formdata=None, obj=person)
     return render("orgs/people/edit.html", "password_form", form=form, password_form=password_form, person=person,
                   positions=people_services.open_positions_of([person.id]).get(person.id, []),
-                  role_labels=services.ROLE_LABELS, status=_status(password_form))
+                  role_labels=services.ROLE_LABELS, status=form_status(password_form))
 
 
 def _set_active(user_id: int, active: bool):

@@ -86,6 +86,7 @@ def _register_models() -> None:
     import portal.core.audit  # noqa: F401
     import portal.notifications.models  # noqa: F401
     import portal.orgs.models  # noqa: F401
+    import portal.repairs.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -93,11 +94,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.dashboard.views import bp as dashboard_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.repairs.views import bp as repairs_bp
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(orgs_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(repairs_bp)
 
 
 def _register_hooks(app: Flask) -> None:
@@ -153,5 +156,6 @@ def _register_hooks(app: Flask) -> None:
         pager=form_macro("pager"),
         search_box=form_macro("search_box"),
         form_errors=form_macro("form_errors"),
+        radios=form_macro("radios"),
     )
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": format_datetime(value, fmt) if value else ""

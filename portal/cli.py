@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask --app portal create-admin` and `flask --app portal demo`."""
+"""Command-line tasks: `flask --app portal create-admin`, `flask --app portal demo` and
+`flask --app portal repairs-sweep`."""
 
 import click
 from flask import Flask
@@ -11,6 +12,9 @@ from portal.extensions import db
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
+    from portal.repairs.cli import repairs_sweep
+
+    app.cli.add_command(repairs_sweep)
 
 
 @click.command("create-admin")

@@ -235,6 +235,9 @@ def load_demo(today: date | None = None) -> DemoResult:
     db.session.add_all(_contracts(orgs, compounds, today))
     db.session.add_all(_people(street, orgs, compounds, homes, today, rng, phones))
     db.session.commit()
+    from portal.repairs.demo import load_repairs_demo
+
+    load_repairs_demo(today)  # only with a new street, so a second load still changes nothing
     return _summary(street, created=True)
 
 

@@ -1,8 +1,11 @@
 """The demo loader: a realistic street, the edge cases the indicators need, idempotent, and working logins."""
 
+import time
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.auth.models import User
@@ -22,6 +25,8 @@ from portal.orgs.models import (
     ServiceContract,
     Street,
 )
+from portal.repairs import services as repair_services
+from portal.repairs.models import Kind, RepairRequest, RequestEvent, RequestPhoto, Status
 
 TODAY = date(2026, 3, 1)
 # The role each demo login exists to show.
@@ -37,7 +42,19 @@ LOGIN_ROLES = {
     "demo_resident": Role.RESIDENT,
 }
 TABLES = (Street, Community, Compound, Building, Household, Organisation, ServiceContract, User, Position,
-          HouseholdMember)
+          HouseholdMember, RepairRequest, RequestEvent, RequestPhoto)
+
+
+@pytest.fixture(autouse=True)
+def uploads(app, tmp_path, monkeypatch) -> Path:
+    """The demo's repair photos go to a temporary folder, not the instance folder."""
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    return tmp_path / "uploads"
+
+
+def _utc(value):
+    """SQLite hands back naive UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _row_counts() -> dict[str, int]:
@@ -109,3 +126,49 @@ def test_someone_holds_open_posts_in_two_organisations(app):
     assert any(len(orgs) >= 2 for orgs in organisations_of.values())
     ended = db.session.scalars(select(Position).where(Position.end_date < TODAY)).all()
     assert ended, "one closed term is kept for history"
+
+
+def test_repair_requests_in_every_state_and_kind_quickly(app, uploads, monkeypatch):
+    import portal.repairs.demo as repairs_demo
+
+    timings = []
+    original = repairs_demo.load_repairs_demo
+
+    def timed(today=None):
+        started = time.perf_counter()
+        try:
+            return original(today)
+        finally:
+            timings.append(time.perf_counter() - started)
+
+    monkeypatch.setattr(repairs_demo, "load_repairs_demo", timed)
+    load_demo(TODAY)
+    assert timings and timings[0] < 3, timings
+
+    requests = db.session.scalars(select(RepairRequest)).all()
+    assert 50 <= len(requests) <= 70
+    assert {r.status for r in requests} == set(Status.ALL)
+    assert {r.kind for r in requests} == set(Kind.ALL)
+    now = repair_services.now_utc()
+    assert sum(r.is_overdue(now) for r in requests) >= 3
+    assert sum(r.overdue_flagged_at is not None for r in requests) >= 3
+    assert any(r.escalation_level > 0 for r in requests)
+    assert sum(r.reopen_count > 0 for r in requests) >= 3
+    assert any(r.close_reason == "not_evaluated" for r in requests)
+    assert sum(r.close_reason == "evaluated" for r in requests) >= 10
+    assert {r.channel for r in requests} >= {"online", "phone", "patrol"}
+    created = sorted(_utc(r.created_at) for r in requests)
+    assert now - timedelta(days=61) < created[0] and created[-1] - created[0] > timedelta(days=30)
+
+    photos = db.session.scalars(select(RequestPhoto)).all()
+    assert {p.stage for p in photos} == {"filing", "result"}
+    assert all((uploads / p.stored_name).is_file() for p in photos)
+    for req in requests:
+        times = db.session.scalars(select(RequestEvent.at).where(RequestEvent.request_id == req.id)
+                                   .order_by(RequestEvent.id)).all()
+        assert times and times == sorted(times), req.id
+        assert _utc(times[-1]) <= now
+
+    resident = db.session.scalar(select(User).where(User.username == "demo_resident"))
+    own = [r for r in requests if r.requester_id == resident.id]
+    assert {Status.SUBMITTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED} <= {r.status for r in own}

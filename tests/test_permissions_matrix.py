@@ -16,6 +16,8 @@ ADMIN = {Role.STREET_ADMIN}
 COMMUNITY = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER}
 PERSONAL = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER,
             Role.RESIDENT}
+REPAIR_DISPATCH = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER}
+REPAIR_HANDLERS = STAFF - {Role.OWNERS_COMMITTEE}
 
 # endpoint: (method, object kind in the URL or None, roles allowed on an in-scope object)
 MATRIX = {
@@ -56,6 +58,24 @@ MATRIX = {
     "orgs.person_enable": ("POST", "person", ADMIN),
     "orgs.person_password": ("POST", "person", ADMIN),
     "orgs.audit_log": ("GET", None, ADMIN),
+    "repairs.new": ("GET", None, ALL - {Role.OWNERS_COMMITTEE}),  # world's committee member has no home
+    "repairs.board": ("GET", None, ALL),
+    "repairs.photo": ("GET", "photo", ALL),  # a result photo of a closed request: on the public board
+    # The "repair" object is a 个事 filed by phone for the resident's household, unassigned and overdue, so
+    # every role of `world` sees it. Allowed = the role could take the step on such a request (2xx/3xx,
+    # including a 200 page saying the state or the current handler forbids it); 403 = never.
+    "repairs.queue": ("GET", None, ALL),
+    "repairs.detail": ("GET", "repair", ALL),
+    "repairs.triage": ("POST", "repair", REPAIR_DISPATCH),
+    "repairs.assign": ("POST", "repair", REPAIR_DISPATCH),
+    "repairs.department": ("POST", "repair", {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER}),
+    "repairs.accept": ("POST", "repair", REPAIR_HANDLERS),
+    "repairs.return_": ("POST", "repair", REPAIR_HANDLERS),
+    "repairs.hold": ("POST", "repair", REPAIR_HANDLERS),
+    "repairs.resume": ("POST", "repair", REPAIR_HANDLERS),
+    "repairs.resolve": ("POST", "repair", REPAIR_HANDLERS),
+    "repairs.return_visit": ("POST", "repair", REPAIR_HANDLERS),
+    "repairs.evaluate": ("POST", "repair", {Role.RESIDENT}),
 }
 # Routes outside the matrix on purpose: they act on the caller alone.
 SELF_ONLY = {"auth.login", "auth.logout", "auth.reauth", "auth.change_password", "auth.set_language",
@@ -91,7 +111,65 @@ def objects(world, inside: bool):
         "organisation": ("org_id", (world["owners"] if inside else _far_org(world)).id),
         "position": ("position_id", _position(world, inside).id),
         "person": ("user_id", (world["users"][Role.OWNERS_COMMITTEE] if inside else _far_person(world)).id),
+        "photo": ("photo_id", _board_photo(compound, world["users"][Role.RESIDENT]).id),
+        "repair": ("request_id", _repair(world, inside).id),
     }
+
+
+@pytest.fixture(autouse=True)
+def _uploads(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+
+
+def _board_photo(compound, by):
+    """The result photo of a closed request of `compound` (stored through save_photos)."""
+    from io import BytesIO
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from portal.extensions import db
+    from portal.repairs.models import RepairRequest, Status
+    from portal.repairs.photos import save_photos
+
+    req = RepairRequest(compound_id=compound.id, place="北门", category="access", kind="household",
+                        description="门禁坏了", filed_by_id=by.id, status=Status.CLOSED)
+    db.session.add(req)
+    db.session.flush()
+    image = BytesIO()
+    Image.new("RGB", (8, 8)).save(image, "JPEG")
+    image.seek(0)
+    [photo] = save_photos(req, [FileStorage(image, "done.jpg")], stage="result", by=by)
+    db.session.commit()
+    return photo
+
+
+def _repair(world, inside):
+    """A request filed by phone by property staff: inside, for the resident's household and overdue (so
+    every role sees it); outside, in far_compound."""
+    from datetime import timedelta
+
+    from portal.extensions import db
+    from portal.orgs.models import OrgKind, ServiceContract
+    from portal.repairs import services
+    from tests.conftest import make_contract, make_org, make_user
+
+    if inside:
+        req = services.file_request(by=world["users"][Role.PROPERTY_STAFF], compound=world["compound"],
+                                    household=world["household"], category="water_power", description="水管漏水",
+                                    channel="phone")
+        req.due_at = services.now_utc() - timedelta(hours=1)
+    else:
+        compound = world["far_compound"]
+        contract = db.session.query(ServiceContract).filter_by(compound_id=compound.id).first()
+        company = contract.company if contract else make_org(OrgKind.PROPERTY_COMPANY, street=world["far_street"])
+        if contract is None:
+            make_contract(compound, company)
+        staff = make_user("远方维修工", role=Role.PROPERTY_STAFF, org=company)
+        req = services.file_request(by=staff, compound=compound, household=compound.buildings[0].households[0],
+                                    category="water_power", description="远方漏水", channel="phone")
+    db.session.commit()
+    return req
 
 
 def _far_org(world):

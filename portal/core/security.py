@@ -17,8 +17,10 @@ def set_security_headers(response):
     h.setdefault("X-Frame-Options", "DENY")
     if current_app.config.get("ENV_NAME") == "production":
         h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user.is_authenticated and not request.path.startswith("/static/"):
-        # Pages behind a login may hold residents' personal data.
+    if current_user.is_authenticated and not request.path.startswith("/static/") and "private" not in h.get(
+        "Cache-Control", ""
+    ):
+        # Pages behind a login may hold residents' personal data; a view may allow private caching (photos).
         h["Cache-Control"] = "no-store"
     return response
 

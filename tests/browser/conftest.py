@@ -64,6 +64,7 @@ def live_server(tmp_path_factory):
         "SECRET_KEY": "browser-test-secret",
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "PORTAL_ENV": "development",
+        "UPLOAD_FOLDER": str(tmp / "uploads"),
     }
     for step in (("db", "upgrade"), ("demo", "--no-print-logins")):
         done = subprocess.run(_flask(*step), cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)

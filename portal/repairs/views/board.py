@@ -1,0 +1,88 @@
+"""晒单: a compound's public board of closed requests, for everyone who lives or works there.
+
+Only columns safe for the whole compound are ever selected (no description, no names, phones or
+rooms: a household request shows its building only), so the template cannot leak what it never gets.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime, timedelta
+
+from flask import abort, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.core.paging import paginate
+from portal.core.permissions import get_compound_or_404, scope_of
+from portal.core.rendering import render
+from portal.extensions import db
+from portal.orgs.models import Building, Compound, Household
+from portal.repairs import labels
+from portal.repairs.models import CATEGORIES, RepairRequest, RequestPhoto, Status
+from portal.repairs.views import bp
+
+FIGURES_DAYS = 90
+
+
+def _compound_choices(scope) -> list[tuple[int, str]]:
+    """Compounds the user lives in first, then the others by name."""
+    homes = set(db.session.scalars(select(Building.compound_id).join(Household)
+                                   .where(Household.id.in_(scope.household_ids)))) if scope.household_ids else set()
+    rows = db.session.execute(select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids))
+                              .order_by(Compound.name)).all()
+    return sorted((tuple(row) for row in rows), key=lambda row: row[0] not in homes)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def figures(compound_id: int, now: datetime) -> dict:
+    """The last 90 days: closed count, share rated 4 or 5 among those rated, median time to resolve."""
+    rows = db.session.execute(select(RepairRequest.created_at, RepairRequest.resolved_at, RepairRequest.rating).where(
+        RepairRequest.compound_id == compound_id, RepairRequest.status == Status.CLOSED,
+        RepairRequest.closed_at >= now - timedelta(days=FIGURES_DAYS))).all()
+    ratings = [rating for _c, _r, rating in rows if rating is not None]
+    hours = [(_aware(resolved) - _aware(created)).total_seconds() / 3600 for created, resolved, _ in rows if resolved]
+    return {
+        "closed": len(rows),
+        "rated": len(ratings),
+        "satisfaction": round(100 * sum(r >= 4 for r in ratings) / len(ratings)) if ratings else None,
+        "median_hours": statistics.median(hours) if hours else None,
+    }
+
+
+@bp.route("/board")
+@login_required
+def board():
+    scope = scope_of(current_user)
+    if not scope.compound_ids:
+        abort(403)
+    raw = request.args.get("compound", "")
+    choices = _compound_choices(scope)
+    compound = get_compound_or_404(current_user, int(raw) if raw.isdigit() else choices[0][0])
+    category = request.args.get("category", "")
+    category = category if category in CATEGORIES else ""
+    query = (select(RepairRequest.id, RepairRequest.category, RepairRequest.place, RepairRequest.household_id,
+                    Building.name.label("building"), RepairRequest.created_at, RepairRequest.closed_at,
+                    RepairRequest.result_note, RepairRequest.rating, RepairRequest.satisfied,
+                    RepairRequest.close_reason)
+             .outerjoin(Household, Household.id == RepairRequest.household_id)
+             .outerjoin(Building, Building.id == Household.building_id)
+             .where(RepairRequest.compound_id == compound.id, RepairRequest.status == Status.CLOSED)
+             .order_by(RepairRequest.closed_at.desc(), RepairRequest.id.desc()))
+    if category:
+        query = query.where(RepairRequest.category == category)
+    page = paginate(query, scalars=False)
+    ids = [row.id for row in page.items]
+    photos: dict[int, list] = {}
+    if ids:
+        for row in db.session.execute(select(RequestPhoto.id, RequestPhoto.request_id, RequestPhoto.width,
+                                             RequestPhoto.height).where(RequestPhoto.request_id.in_(ids),
+                                                                        RequestPhoto.stage == "result")
+                                      .order_by(RequestPhoto.id)):
+            photos.setdefault(row.request_id, []).append(row)
+    return render("repairs/board.html", "board", compound=compound, choices=choices, category=category,
+                  page=page, photos=photos, figures=figures(compound.id, datetime.now(UTC)),
+                  labels=labels, categories=CATEGORIES, days=FIGURES_DAYS)

@@ -1,0 +1,108 @@
+"""The request page: state, details, timeline, and only the steps the user may take now.
+
+The action routes (actions.py) re-render this same page through `show()` when a step is refused,
+so the user sees the message beside what they typed, on top of the fresh state of the request.
+"""
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.models import User
+from portal.core.masking import mask_name, mask_phone
+from portal.core.rendering import render
+from portal.extensions import db
+from portal.repairs import labels
+from portal.repairs.action_forms import FORMS, with_ids
+from portal.repairs.models import Kind, RequestEvent, ReturnVisit, Status
+from portal.repairs.queries import get_request_or_404, now_utc, sees_personal
+from portal.repairs.services import (
+    handler_candidates,
+    is_requester,
+    may_dispatch,
+    may_triage,
+    responsible_level,
+)
+from portal.repairs.views import bp
+
+RETURN_VISIT_CHANNELS = ("phone", "walk_in")
+
+
+def available_actions(user, req) -> list[str]:
+    """The steps to offer `user` now, in the order a user would take them (the service still decides)."""
+    handler = req.handler_id == user.id
+    dispatcher = req.status in Status.OPEN and may_dispatch(user, req)
+    steps = {
+        "evaluate": req.status == Status.RESOLVED and is_requester(user, req),
+        "accept": handler and req.status == Status.ASSIGNED,
+        "return_": handler and req.status == Status.ASSIGNED,
+        "resolve": handler and req.status == Status.IN_PROGRESS,
+        "hold": handler and req.status == Status.IN_PROGRESS,
+        "resume": handler and req.status == Status.ON_HOLD,
+        "assign": dispatcher,
+        "department": dispatcher and req.kind == Kind.DEPARTMENT,
+        "triage": req.status in (Status.SUBMITTED, Status.ASSIGNED) and may_triage(user, req),
+        "return_visit": req.channel in RETURN_VISIT_CHANNELS and req.status in (Status.RESOLVED, Status.CLOSED)
+        and (handler or may_dispatch(user, req)),
+    }
+    return [name for name, offered in steps.items() if offered]
+
+
+def _fresh_form(name, req):
+    data = {"version": str(req.version)}
+    if name == "triage":
+        data["kind"] = req.kind
+    return FORMS[name](formdata=None, data=data)
+
+
+def event_note(event) -> str:
+    """Timeline notes as people read them (a triage note names kinds by their codes)."""
+    note = event.note or ""
+    if event.action == "triaged":
+        for code in Kind.ALL:
+            note = note.replace(code, str(labels.KIND_LABELS[code]))
+    return note
+
+
+def _by_requester(req, event) -> bool:
+    """A resident's own steps: their name is personal data."""
+    return event.actor_id is not None and (event.actor_id == req.requester_id or event.action in ("evaluated", "reopened"))
+
+
+def show(req, *, posted: tuple[str, object] | None = None, message=None, status: int = 200, headers=None):
+    """Render the request page; `posted` is the (action, form) just submitted, shown with its errors and
+    typed text; `message` says at the top why nothing changed."""
+    user = current_user
+    actions = available_actions(user, req)
+    forms = {name: _fresh_form(name, req) for name in actions}
+    if posted is not None and posted[0] in forms:
+        forms[posted[0]] = posted[1]
+    for step, form in forms.items():
+        with_ids(form, step)
+    if "assign" in forms:
+        forms["assign"].handler_id.choices = [("", _("请选择处理人"))] + [(u.id, u.name) for u in handler_candidates(req)]
+    events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == req.id)
+                                .options(selectinload(RequestEvent.actor)).order_by(RequestEvent.id)).all()
+    visits = db.session.execute(select(ReturnVisit, User.name).join(User, User.id == ReturnVisit.by_id)
+                                .where(ReturnVisit.request_id == req.id).order_by(ReturnVisit.id)).all()
+    personal = sees_personal(user, req)
+    requester = req.requester
+    name = req.contact_name or (requester.name if requester else "")
+    phone = req.contact_phone or (requester.phone if requester else "")
+    body, code, extra = render(
+        "repairs/detail.html", req=req, now=now_utc(), labels=labels, forms=forms, events=events, visits=visits,
+        level=responsible_level(req), personal=personal, contact_name=name if personal else mask_name(name),
+        contact_phone=phone if personal else mask_phone(phone), message=message, posted=posted and posted[0],
+        event_note=event_note, masked_actor=lambda event: not personal and _by_requester(req, event),
+        is_requester=is_requester(user, req), photo_route="repairs.photo" in current_app.view_functions,
+        status=status)
+    return body, code, {**extra, **(headers or {})}
+
+
+@bp.route("/<int:request_id>")
+@login_required
+def detail(request_id: int):
+    return show(get_request_or_404(current_user, request_id))
+

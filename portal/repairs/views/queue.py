@@ -1,0 +1,81 @@
+"""The queue (诉求列表): each role's requests, filtered and searched in place, paged."""
+
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.core.paging import paginate
+from portal.core.permissions import TZ, scope_of
+from portal.core.rendering import render
+from portal.extensions import db
+from portal.orgs.models import Compound, Role
+from portal.repairs import labels
+from portal.repairs.models import CATEGORIES, Kind, RepairRequest, Status
+from portal.repairs.queries import (
+    now_utc,
+    overdue_clause,
+    personal_compound_ids,
+    sees_personal,
+    visible_requests,
+)
+from portal.repairs.services import FILE_FOR_OTHERS_ROLES
+from portal.repairs.views import bp
+
+
+def _choice(name: str, allowed) -> str:
+    value = request.args.get(name, "")
+    return value if value in allowed else ""
+
+
+def _date(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight in Beijing time: 'created on 3 May' means the local day."""
+    return datetime.combine(day, time.min, TZ)
+
+
+@bp.route("/")
+@login_required
+def queue():
+    now = now_utc()
+    scope = scope_of(current_user)
+    query = visible_requests(current_user, now)
+    filters = {"status": _choice("status", Status.ALL), "kind": _choice("kind", Kind.ALL),
+               "category": _choice("category", CATEGORIES), "overdue": request.args.get("overdue") == "1"}
+    for name in ("status", "kind", "category"):
+        if filters[name]:
+            query = query.where(getattr(RepairRequest, name) == filters[name])
+    if filters["overdue"]:
+        query = query.where(overdue_clause(now))
+    compound = request.args.get("compound", "")
+    filters["compound"] = int(compound) if compound.isdigit() else None
+    if filters["compound"]:
+        query = query.where(RepairRequest.compound_id == filters["compound"])
+    start, end = _date("from"), _date("to")
+    filters["from"], filters["to"] = start, end
+    if start:
+        query = query.where(RepairRequest.created_at >= _start_of(start))
+    if end:
+        query = query.where(RepairRequest.created_at < _start_of(end + timedelta(days=1)))
+    personal = personal_compound_ids(current_user)
+    q = request.args.get("q", "").strip()[:50]
+    if q:
+        match = RepairRequest.description.contains(q, autoescape=True) | RepairRequest.place.contains(q, autoescape=True)
+        if personal:  # a name only finds requests whose names this user may see
+            match = match | (RepairRequest.contact_name.contains(q, autoescape=True)
+                             & RepairRequest.compound_id.in_(personal))
+        query = query.where(match)
+    page = paginate(query)
+    compounds = [tuple(row) for row in db.session.execute(
+        select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids)).order_by(Compound.name))]
+    may_file = bool(scope.roles & {Role.RESIDENT, *FILE_FOR_OTHERS_ROLES}) and "repairs.new" in current_app.view_functions
+    return render("repairs/queue.html", "results", page=page, now=now, q=q, filters=filters, compounds=compounds,
+                  personal={r.id for r in page.items if sees_personal(current_user, r, personal)},
+                  may_file=may_file, personal_search=bool(personal), labels=labels, categories=CATEGORIES, kinds=Kind.ALL, statuses=Status.ALL)

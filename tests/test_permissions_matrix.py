@@ -58,6 +58,7 @@ MATRIX = {
     "orgs.person_enable": ("POST", "person", ADMIN),
     "orgs.person_password": ("POST", "person", ADMIN),
     "orgs.audit_log": ("GET", None, ADMIN),
+    "repairs.service_levels": ("GET", None, ADMIN),
     "repairs.new": ("GET", None, ALL - {Role.OWNERS_COMMITTEE}),  # world's committee member has no home
     "repairs.board": ("GET", None, ALL),
     "repairs.photo": ("GET", "photo", ALL),  # a result photo of a closed request: on the public board

@@ -23,8 +23,9 @@ ROUNDS = 40
 PAGES = {
     "demo_street": ["/", "/compounds", "/compounds?q=花园", "/communities", "/organisations", "/people", "/audit"],
     "demo_secretary": ["/", "/communities/{community}", "/compounds"],
-    "demo_manager": ["/", "/compounds/{compound}/households"],
-    "demo_resident": ["/", "/my-home"],
+    "demo_manager": ["/", "/compounds/{compound}/households", "/repairs/", "/repairs/?overdue=1", "/repairs/{repair}"],
+    "demo_staff": ["/repairs/"],
+    "demo_resident": ["/", "/my-home", "/repairs/", "/repairs/board", "/repairs/new"],
 }
 
 
@@ -32,6 +33,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         class Bench(TestConfig):
             SQLALCHEMY_DATABASE_URI = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+            UPLOAD_FOLDER = str(Path(tmp) / "uploads")
             WTF_CSRF_ENABLED = False
 
         app = create_app(Bench)
@@ -41,9 +43,11 @@ def main() -> None:
             load_demo()
             print(f"demo load: {1000 * (time.perf_counter() - started):.0f} ms")
             from portal.orgs.models import Community, Compound
+            from portal.repairs.models import RepairRequest
 
             ids = {"community": db.session.query(Community.id).order_by(Community.id).first()[0],
-                   "compound": db.session.query(Compound.id).order_by(Compound.id).first()[0]}
+                   "compound": db.session.query(Compound.id).order_by(Compound.id).first()[0],
+                   "repair": db.session.query(RepairRequest.id).order_by(RepairRequest.id.desc()).first()[0]}
             queries = {"n": 0}
             event.listen(db.engine, "before_cursor_execute", lambda *a, **k: queries.__setitem__("n", queries["n"] + 1))
             db.session.remove()

@@ -46,6 +46,9 @@ def create_app(config=None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    from portal.core.params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)

@@ -15,7 +15,7 @@ def navigation_for(user) -> list[tuple[str, str, str]]:
     items = [("dashboard.home", _l("首页"), "home")]
     if scope.compound_ids:
         items.append(("repairs.queue", _l("报修"), "repairs"))
-    if scope.compound_ids and scope.roles & (STAFF_ROLES | {Role.RESIDENT}):
+    if scope.compound_ids and scope.roles & (STAFF_ROLES | {Role.RESIDENT, Role.PROPERTY_STAFF}):
         items.append(("repairs.board", _l("公示栏"), "board"))
     if scope.roles & STAFF_ROLES:
         items.append(("orgs.compounds", _l("小区"), "compounds"))

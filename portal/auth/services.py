@@ -8,15 +8,16 @@ from portal.auth.models import User
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.core.audit import audit
 from portal.core.models import utcnow
+from portal.core.params import parse_id
 from portal.extensions import db
 
 
 def load_user_from_session_id(session_id: str):
     """Flask-Login's loader: the session holds `id:token`; a rotated token no longer matches."""
     user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if parse_id(user_id) is None or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, parse_id(user_id))
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     return user

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.auth import services
 from portal.auth.forms import ChangePasswordForm, LoginForm, ReauthForm
 from portal.auth.passwords import verify_password
+from portal.core.audit import audit
 from portal.core.rendering import render
 from portal.extensions import db, limiter
 
@@ -75,14 +76,23 @@ def logout():
     return redirect(url_for("auth.login"), code=303)
 
 
+def _reauth_key() -> str:
+    return f"reauth:{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+
+
 @bp.route("/reauth", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_login_limit, methods=["POST"], key_func=_reauth_key)
 def reauth():
+    """A password typed again before a sensitive change: limited like login, so an unattended
+    logged-in phone cannot be used to guess the password."""
     form = ReauthForm()
     if form.validate_on_submit():
         if verify_password(current_user.password_hash, form.password.data):
             session["_auth_at"] = datetime.now(UTC).timestamp()
             return redirect(_safe_next(request.args.get("next")), code=303)
+        audit("reauth.failed", current_user._get_current_object())
+        db.session.commit()
         form.password.errors.append(_("密码不正确。"))
     return render("auth/reauth.html", "reauth_form", form=form)
 

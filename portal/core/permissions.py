@@ -37,7 +37,9 @@ PROPERTY_ROLES = {Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF}
 # Roles that act on residents and so may see their full phone and room.
 PERSONAL_DATA_ROLES = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.PARTY_COMMITTEE,
                        Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER}
-STAFF_ROLES = {Role.STREET_ADMIN, *COMMUNITY_ROLES, Role.GRID_WORKER, *COMPOUND_ROLES, *PROPERTY_ROLES}
+# Roles that see a compound's structure (buildings, households, organisations). Property staff are not
+# among them: their scope is the requests assigned to them (DOMAIN.md).
+STAFF_ROLES = {Role.STREET_ADMIN, *COMMUNITY_ROLES, Role.GRID_WORKER, *COMPOUND_ROLES, Role.PROPERTY_MANAGER}
 
 
 def today() -> date:

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.core.concurrency import VersionField
+from portal.core.params import coerce_id
 
 REQUIRED = _l("此项必填。")
 PHONE = Regexp(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", message=_l("请输入正确的手机号（11位）或座机号。"))
@@ -34,7 +35,7 @@ class CommunityForm(FlaskForm):
 
 class CompoundForm(FlaskForm):
     row_version = VersionField()
-    community_id = SelectField(_l("所属社区"), coerce=int, validators=[DataRequired(REQUIRED)])
+    community_id = SelectField(_l("所属社区"), coerce=coerce_id, validators=[DataRequired(REQUIRED)])
     name = StringField(_l("小区名称"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     address = StringField(_l("地址"), filters=[strip], validators=[Optional(), Length(max=200)])
     grid_name = StringField(_l("网格名称"), filters=[strip], validators=[Optional(), Length(max=100)])
@@ -48,7 +49,7 @@ class BuildingForm(FlaskForm):
 
 class HouseholdForm(FlaskForm):
     row_version = VersionField()
-    building_id = SelectField(_l("楼栋"), coerce=int, validators=[DataRequired(REQUIRED)])
+    building_id = SelectField(_l("楼栋"), coerce=coerce_id, validators=[DataRequired(REQUIRED)])
     unit = StringField(_l("单元"), filters=[strip], validators=[Optional(), Length(max=20)])
     room = StringField(_l("房号"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=20)])
     area_m2 = DecimalField(_l("面积（平方米）"), places=2, validators=[Optional(), NumberRange(0.01, 99999, _l("面积须为大于 0 的数字。"))])
@@ -71,7 +72,7 @@ class MemberForm(FlaskForm):
 
 
 class ContractForm(FlaskForm):
-    company_id = SelectField(_l("物业企业"), coerce=int, validators=[DataRequired(REQUIRED)])
+    company_id = SelectField(_l("物业企业"), coerce=coerce_id, validators=[DataRequired(REQUIRED)])
     start_date = DateField(_l("开始日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
     end_date = DateField(_l("结束日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
     note = TextAreaField(_l("备注"), filters=[strip], validators=[Optional(), Length(max=500)])
@@ -84,9 +85,9 @@ class ContractForm(FlaskForm):
 class OrganisationForm(FlaskForm):
     kind = SelectField(_l("组织类型"), validators=[DataRequired(REQUIRED)])
     name = StringField(_l("名称"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=120)])
-    community_id = SelectField(_l("所属社区"), coerce=int, validators=[Optional()])
-    compound_id = SelectField(_l("所属小区"), coerce=int, validators=[Optional()])
-    parent_id = SelectField(_l("所在组织（党支部建在哪个组织）"), coerce=int, validators=[Optional()])
+    community_id = SelectField(_l("所属社区"), coerce=coerce_id, validators=[Optional()])
+    compound_id = SelectField(_l("所属小区"), coerce=coerce_id, validators=[Optional()])
+    parent_id = SelectField(_l("所在组织（党支部建在哪个组织）"), coerce=coerce_id, validators=[Optional()])
     contact_phone = StringField(_l("联系电话"), filters=[strip], validators=[Optional(), PHONE])
     note = TextAreaField(_l("备注"), filters=[strip], validators=[Optional(), Length(max=500)])
 
@@ -95,7 +96,7 @@ class PositionForm(FlaskForm):
     person = StringField(_l("人员（手机号或用户名）"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=64)])
     role = SelectField(_l("职责"), validators=[DataRequired(REQUIRED)])
     title = StringField(_l("职务名称（如 书记、委员、项目经理）"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=50)])
-    compound_id = SelectField(_l("负责网格（仅网格员）"), coerce=int, validators=[Optional()])
+    compound_id = SelectField(_l("负责网格（仅网格员）"), coerce=coerce_id, validators=[Optional()])
     start_date = DateField(_l("任职开始日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
 
 

@@ -38,7 +38,9 @@ def people_clause(street_ids):
         .join(Organisation, Organisation.id == Position.organisation_id)
         .where(Organisation.street_id.in_(street_ids), open_position_clause())
     )
-    return User.street_id.in_(street_ids) | User.id.in_(holders)
+    # A post in one of our organisations makes an outsider visible only if no other street manages them:
+    # an appointment must never hand another street's account (or its administrator) to us.
+    return User.street_id.in_(street_ids) | (User.street_id.is_(None) & User.id.in_(holders))
 
 
 def street_reach(user) -> set[int]:
@@ -280,11 +282,13 @@ def save_organisation(organisation: Organisation | None, *, kind: str, name: str
     return organisation
 
 
-def find_person(identifier: str) -> User | None:
-    """An active account by phone or username (for appointments)."""
+def find_person(identifier: str, street_ids) -> User | None:
+    """An active account of these streets by phone or username (for appointments): accounts of
+    other streets are not found, so their names do not leak and they cannot be taken over."""
     identifier = (identifier or "").strip()
     if not identifier:
         return None
     return db.session.scalar(
-        select(User).where(or_(User.phone == identifier, User.username == identifier), User.active.is_(True))
+        select(User).where(or_(User.phone == identifier, User.username == identifier), User.active.is_(True),
+                           people_clause(street_ids))
     )

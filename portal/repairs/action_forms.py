@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.core.params import parse_id
 from portal.repairs.labels import KIND_LABELS
 from portal.repairs.models import Kind
 
@@ -20,9 +21,7 @@ def strip(value):
 
 def int_or_none(value):
     """Coerce without WTForms' English "invalid choice": a bad value becomes None and the service says why."""
-    if isinstance(value, int):
-        return value
-    return int(value) if isinstance(value, str) and value.strip().isdigit() else None
+    return parse_id(value)
 
 
 def too_long(limit: int):

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation
 
+from portal.core.params import parse_id
 from portal.repairs.labels import CATEGORY_LABELS, CHANNEL_LABELS, URGENCY_LABELS
 from portal.repairs.models import CATEGORIES, CHANNELS, URGENCIES
 
@@ -21,10 +22,7 @@ def strip(value):
 
 
 def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 class FilingForm(FlaskForm):

@@ -44,7 +44,11 @@ def visibility(user, now: datetime | None = None):
     now = now or now_utc()
     scope = scope_of(user)
     overdue = overdue_clause(now)
-    conditions = [RepairRequest.requester_id == user.id, RepairRequest.handler_id == user.id]
+    # The handler follows the request only while its compound stays in their scope (a repairman who
+    # left the company, or a company whose contract ended, loses it).
+    conditions = [RepairRequest.requester_id == user.id]
+    if scope.compound_ids:
+        conditions.append(and_(RepairRequest.handler_id == user.id, RepairRequest.compound_id.in_(scope.compound_ids)))
     if scope.household_ids:
         conditions.append(RepairRequest.household_id.in_(scope.household_ids))
     if scope.compound_ids:  # who filed it follows it, while the compound stays in their scope
@@ -104,7 +108,9 @@ def sees_personal(user, req: RepairRequest, personal_compounds: set[int] | None 
     if personal_compounds is None:
         personal_compounds = personal_compound_ids(user)
     scope = scope_of(user)
-    return (req.handler_id == user.id or req.requester_id == user.id or req.filed_by_id == user.id
+    acts_here = req.compound_id in scope.compound_ids
+    return ((acts_here and req.handler_id == user.id) or req.requester_id == user.id
+            or (acts_here and req.filed_by_id == user.id)
             or (req.household_id is not None and req.household_id in scope.household_ids)
             or req.compound_id in personal_compounds)
 

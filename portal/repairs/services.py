@@ -54,7 +54,6 @@ DISPATCH_ROLES = {
     Level.COMMUNITY: COMMUNITY_ROLES,
     Level.STREET: {Role.STREET_ADMIN},
 }
-TRIAGE_ROLES = {Role.PROPERTY_MANAGER, *COMMUNITY_ROLES, Role.STREET_ADMIN}
 FILE_FOR_OTHERS_ROLES = {*PROPERTY_ROLES, *COMMUNITY_ROLES, Role.GRID_WORKER, Role.STREET_ADMIN}
 
 
@@ -111,7 +110,18 @@ def may_dispatch(user, req: RepairRequest) -> bool:
 
 
 def may_triage(user, req: RepairRequest) -> bool:
-    return bool(_roles_here(user, req) & TRIAGE_ROLES)
+    """Community and street staff may (re)classify; the property manager only while the request is
+    still the property company's and unconfirmed, so a company cannot pull a community matter back."""
+    roles = _roles_here(user, req)
+    if roles & (COMMUNITY_ROLES | {Role.STREET_ADMIN}):
+        return True
+    return (Role.PROPERTY_MANAGER in roles and not req.kind_confirmed
+            and responsible_level(req) == Level.PROPERTY)
+
+
+def _is_handler(user, req: RepairRequest) -> bool:
+    """The assigned handler, while the compound is still in their scope (posts and contracts end)."""
+    return req.handler_id == user.id and req.compound_id in scope_of(user).compound_ids
 
 
 def is_requester(user, req: RepairRequest) -> bool:
@@ -231,6 +241,8 @@ def file_request(*, by, compound: Compound, category: str, description: str, urg
     contact_phone = _limit(contact_phone, 20, "contact_phone")
     if not on_behalf:
         channel, requester = "online", by
+    elif requester is None and household is not None and household.id in scope.household_ids:
+        requester = by  # staff filing for their own home: they are the requester (and may rate it)
     kind = SUGGESTED_KIND[category]
     now = now_utc()
     req = RepairRequest(
@@ -302,7 +314,7 @@ def assign(req: RepairRequest, *, by, handler, version: int | None = None, note:
 
 def accept(req: RepairRequest, *, by, version: int | None = None) -> None:
     """接单: only the assigned handler."""
-    if req.handler_id != by.id:
+    if not _is_handler(by, req):
         raise WorkflowError(_l("只有被派单的处理人可以接单。"))
     _expect(req, version, Status.ASSIGNED)
     before = req.status
@@ -313,7 +325,7 @@ def accept(req: RepairRequest, *, by, version: int | None = None) -> None:
 
 def return_request(req: RepairRequest, *, by, reason: str, version: int | None = None) -> None:
     """退单: the handler gives it back, with a reason, to be dispatched again."""
-    if req.handler_id != by.id:
+    if not _is_handler(by, req):
         raise WorkflowError(_l("只有被派单的处理人可以退单。"))
     _expect(req, version, Status.ASSIGNED)
     if not (reason or "").strip():
@@ -326,7 +338,7 @@ def return_request(req: RepairRequest, *, by, reason: str, version: int | None =
 # --- work --------------------------------------------------------------------------------------------------
 
 def hold(req: RepairRequest, *, by, reason: str, version: int | None = None) -> None:
-    if req.handler_id != by.id:
+    if not _is_handler(by, req):
         raise WorkflowError(_l("只有处理人可以挂起。"))
     _expect(req, version, Status.IN_PROGRESS)
     if not (reason or "").strip():
@@ -337,7 +349,7 @@ def hold(req: RepairRequest, *, by, reason: str, version: int | None = None) -> 
 
 
 def resume(req: RepairRequest, *, by, version: int | None = None) -> None:
-    if req.handler_id != by.id:
+    if not _is_handler(by, req):
         raise WorkflowError(_l("只有处理人可以恢复处理。"))
     _expect(req, version, Status.ON_HOLD)
     before = req.status
@@ -347,7 +359,7 @@ def resume(req: RepairRequest, *, by, version: int | None = None) -> None:
 
 def resolve(req: RepairRequest, *, by, note: str, version: int | None = None) -> None:
     """办结: the handler says what was done (photos are attached by the caller)."""
-    if req.handler_id != by.id:
+    if not _is_handler(by, req):
         raise WorkflowError(_l("只有处理人可以办结。"))
     _expect(req, version, Status.IN_PROGRESS)
     if not (note or "").strip():
@@ -400,7 +412,7 @@ def evaluate(req: RepairRequest, *, by, rating: int, speed: int, attitude: int, 
 
 def return_visit(req: RepairRequest, *, by, note: str, satisfied: bool | None) -> ReturnVisit:
     """回访 for a phone-filed request: staff record what the resident said."""
-    if not (may_dispatch(by, req) or req.handler_id == by.id):
+    if not (may_dispatch(by, req) or _is_handler(by, req)):
         raise WorkflowError(_l("您不能为这条诉求登记回访。"))
     if req.channel == "online":
         raise WorkflowError(_l("回访用于电话或来访登记的诉求；线上提交的由居民自己评价。"))

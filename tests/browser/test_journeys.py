@@ -31,7 +31,7 @@ EXPECTED_NAV = {
     "demo_grid": STAFF,  # grid of one compound only
     "demo_owners": STAFF | {"home_household"},
     "demo_manager": STAFF | {"communities"},  # also a part-time party committee member
-    "demo_staff": STAFF,
+    "demo_staff": {"home", "notifications"},  # property staff: only the requests assigned to them
     "demo_resident": {"home", "home_household", "notifications"},
 }
 

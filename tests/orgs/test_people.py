@@ -215,18 +215,18 @@ def test_disabling_kills_existing_session(app, admin, world):
     staff = world["users"][Role.PROPERTY_STAFF]
     theirs = app.test_client()
     login_as(theirs, staff)
-    assert theirs.get("/organisations").status_code == 200
+    assert theirs.get("/repairs/").status_code == 200
     response = post(admin, f"/people/{staff.id}/disable")
     assert response.status_code == 303
     db.session.refresh(staff)
     assert not staff.active
-    after = theirs.get("/organisations")
+    after = theirs.get("/repairs/")
     assert after.status_code == 302 and "/auth/login" in after.headers["Location"]
     # enabling again does not revive the old session, but allows a new login
     assert post(admin, f"/people/{staff.id}/enable").status_code == 303
-    assert theirs.get("/organisations").status_code == 302
+    assert theirs.get("/repairs/").status_code == 302
     login_as(theirs, staff)
-    assert theirs.get("/organisations").status_code == 200
+    assert theirs.get("/repairs/").status_code == 200
 
 
 def test_cannot_disable_yourself(admin, world):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from portal.core.concurrency import load_version, save_form
 from portal.core.paging import paginate
+from portal.core.params import parse_id
 from portal.core.permissions import (
     get_building_or_404,
     get_compound_or_404,
@@ -33,7 +34,7 @@ from portal.orgs.views import bp
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 @bp.route("/compounds")

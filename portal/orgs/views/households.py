@@ -12,6 +12,7 @@ from portal.auth.models import User
 from portal.core.audit import audit
 from portal.core.concurrency import load_version, save_form
 from portal.core.paging import paginate
+from portal.core.params import parse_id
 from portal.core.permissions import (
     can,
     get_compound_or_404,
@@ -43,8 +44,8 @@ def households(compound_id: int):
             like = like | Household.owner_name.contains(q, autoescape=True) | Household.owner_phone.contains(q, autoescape=True)
         query = query.where(like)
     building = request.args.get("building", "")
-    if building.isdigit():
-        query = query.where(Household.building_id == int(building))
+    if parse_id(building):
+        query = query.where(Household.building_id == parse_id(building))
     page = paginate(query.order_by(Building.sort_key, Household.unit, Household.room))
     return render("orgs/households.html", "results", compound=compound, page=page, q=q, building=building,
                   personal=can(current_user, "household.personal", compound))

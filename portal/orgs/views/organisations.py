@@ -11,6 +11,7 @@ from wtforms.validators import Optional
 
 from portal.auth.models import User
 from portal.core.paging import paginate
+from portal.core.params import coerce_id, parse_id
 from portal.core.permissions import (
     STAFF_ROLES,
     organisation_visible,
@@ -38,14 +39,14 @@ from portal.orgs.views import bp
 class OrganisationStreetForm(OrganisationForm):
     """The shared form, plus the street for administrators of more than one street."""
 
-    street_id = SelectField(_l("所属街道"), coerce=int, validators=[Optional()])
+    street_id = SelectField(_l("所属街道"), coerce=coerce_id, validators=[Optional()])
 
 
 
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_id(value)
 
 
 def _organisation_or_404(user, org_id: int) -> Organisation:
@@ -248,7 +249,7 @@ def position_new(org_id: int):
         if len(form.role.choices) == 1:
             form.role.data = form.role.choices[0][0]
     if form.validate_on_submit():
-        person = people_services.find_person(form.person.data)
+        person = people_services.find_person(form.person.data, [organisation.street_id])
         if person is None:
             form.person.errors.append(_("没有找到使用这个手机号或用户名的有效账号。请核对，或先在“账号”中创建。"))
         else:

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.core.paging import paginate
+from portal.core.params import parse_id
 from portal.core.permissions import get_compound_or_404, scope_of
 from portal.core.rendering import render
 from portal.extensions import db
@@ -61,7 +62,7 @@ def board():
         abort(403)
     raw = request.args.get("compound", "")
     choices = _compound_choices(scope)
-    compound = get_compound_or_404(current_user, int(raw) if raw.isdigit() else choices[0][0])
+    compound = get_compound_or_404(current_user, parse_id(raw) or choices[0][0])
     category = request.args.get("category", "")
     category = category if category in CATEGORIES else ""
     query = (select(RepairRequest.id, RepairRequest.category, RepairRequest.place, RepairRequest.household_id,

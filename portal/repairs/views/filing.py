@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.core.params import parse_id
 from portal.core.permissions import get_building_or_404, get_compound_or_404, get_household_or_404, scope_of
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.extensions import db
@@ -79,13 +80,14 @@ def _resident_choices(scope) -> list[tuple[str, str]]:
 def _resident_place(value: str | None):
     """(household, compound) the location names, loaded in scope: someone else's home is 404."""
     kind, _sep, raw = (value or "").partition(":")
-    if not raw.isdigit():
+    number = parse_id(raw)
+    if number is None:
         return None, None
     if kind == "h":
-        household = get_household_or_404(current_user, int(raw))
+        household = get_household_or_404(current_user, number)
         return household, household.building.compound
     if kind == "c":
-        return None, get_compound_or_404(current_user, int(raw))
+        return None, get_compound_or_404(current_user, number)
     return None, None
 
 
@@ -123,7 +125,7 @@ def _staff_form(scope, staff_ids: set[int]) -> tuple[OnBehalfForm, Compound | No
         select(Compound.id, Compound.name).where(Compound.id.in_(staff_ids)).order_by(Compound.name))]
     if not form.is_submitted():
         wanted = request.args.get("compound_id", "")
-        form.compound_id.data = int(wanted) if wanted.isdigit() else form.compound_id.choices[0][0]
+        form.compound_id.data = parse_id(wanted) or form.compound_id.choices[0][0]
     compound = get_compound_or_404(current_user, form.compound_id.data) if form.compound_id.data else None
     form.building_id.choices = _building_choices(compound.id if compound else None)
     return form, compound
@@ -152,6 +154,8 @@ def new():
     if form.validate_on_submit():
         if on_behalf and not form.is_public():
             household = _find_household(form, compound)
+        if compound is None:
+            form.location.errors.append(_("请选择报修位置。"))
         if not any(f.errors for f in form):
             created = _file(form, compound, household, on_behalf)
             if created is not None:

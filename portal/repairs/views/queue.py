@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.core.paging import paginate
+from portal.core.params import parse_id
 from portal.core.permissions import TZ, scope_of
 from portal.core.rendering import render
 from portal.extensions import db
@@ -31,9 +32,10 @@ def _choice(name: str, allowed) -> str:
 
 def _date(name: str) -> date | None:
     try:
-        return date.fromisoformat(request.args.get(name, "").strip())
+        day = date.fromisoformat(request.args.get(name, "").strip())
     except ValueError:
         return None
+    return day if 2000 <= day.year <= 2100 else None
 
 
 def _start_of(day: date) -> datetime:
@@ -55,7 +57,7 @@ def queue():
     if filters["overdue"]:
         query = query.where(overdue_clause(now))
     compound = request.args.get("compound", "")
-    filters["compound"] = int(compound) if compound.isdigit() else None
+    filters["compound"] = parse_id(compound)
     if filters["compound"]:
         query = query.where(RepairRequest.compound_id == filters["compound"])
     start, end = _date("from"), _date("to")

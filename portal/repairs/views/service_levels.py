@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.core.audit import audit
+from portal.core.params import parse_id
 from portal.core.permissions import require
 from portal.core.rendering import hx_redirect, render
 from portal.extensions import db
@@ -37,7 +38,7 @@ def service_levels():
                 key = f"{category}-{urgency}"
                 raw = request.form.get(key, "").strip()
                 values[key] = raw
-                if raw and (not raw.isdigit() or not 1 <= int(raw) <= MAX_HOURS):
+                if raw and not 1 <= (parse_id(raw) or 0) <= MAX_HOURS:
                     errors[key] = _("请填写 1 到 %(n)s 之间的整数（小时）。", n=MAX_HOURS)
         if not errors:
             _save(values, configured)

@@ -253,3 +253,26 @@ def world(app):
         "far_street": far_street, "far_community": far_community, "far_compound": far_compound,
         "users": users,
     }
+
+
+@pytest.fixture
+def count_queries(app):
+    """A counter of the SQL statements sent while the test runs (use with `queries_for`)."""
+    from sqlalchemy import event
+
+    counter = {"n": 0}
+
+    def before(*args, **kwargs):
+        counter["n"] += 1
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    yield counter
+    event.remove(db.engine, "before_cursor_execute", before)
+
+
+def queries_for(client, url, counter) -> int:
+    """Statements one GET of `url` costs, from a cold identity map (the test shares the request's session)."""
+    db.session.expire_all()
+    counter["n"] = 0
+    assert client.get(url).status_code == 200
+    return counter["n"]

@@ -1,52 +1,32 @@
 """List pages cost a fixed number of queries, however many rows they show (no query per row)."""
 
 import pytest
-from sqlalchemy import event
 
 from portal.extensions import db
 from portal.orgs.models import OrgKind, Role
-from tests.conftest import login_as, make_compound, make_contract, make_org
-
-
-@pytest.fixture
-def count_queries(app):
-    counter = {"n": 0}
-
-    def before(*args, **kwargs):
-        counter["n"] += 1
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    yield counter
-    event.remove(db.engine, "before_cursor_execute", before)
-
-
-def _queries(client, url, counter):
-    db.session.expire_all()  # the test shares the request's session: start both runs from a cold identity map
-    counter["n"] = 0
-    assert client.get(url).status_code == 200
-    return counter["n"]
+from tests.conftest import login_as, make_compound, make_contract, make_org, queries_for
 
 
 @pytest.mark.parametrize("url", ["/compounds", "/", "/organisations", "/people", "/communities"])
 def test_list_query_count_does_not_grow_with_rows(client, world, count_queries, url):
     login_as(client, world["users"][Role.STREET_ADMIN])
-    few = _queries(client, url, count_queries)
+    few = queries_for(client, url, count_queries)
     for i in range(8):
         compound = make_compound(world["community"], f"加测小区{i}")
         make_contract(compound, world["company"])
         make_org(OrgKind.OWNERS_COMMITTEE, compound=compound, name=f"加测业委会{i}")
     db.session.commit()
-    many = _queries(client, url, count_queries)
+    many = queries_for(client, url, count_queries)
     assert many <= few + 1, (url, few, many)
 
 
 def test_household_list_query_count_is_flat(client, world, count_queries):
     login_as(client, world["users"][Role.PROPERTY_MANAGER])
     url = f"/compounds/{world['compound'].id}/households"
-    few = _queries(client, url, count_queries)
+    few = queries_for(client, url, count_queries)
     from portal.orgs.models import Household
 
     building = world["compound"].buildings[0]
     db.session.add_all([Household(building_id=building.id, unit="9", room=f"9{i:02d}") for i in range(12)])
     db.session.commit()
-    assert _queries(client, url, count_queries) <= few
+    assert queries_for(client, url, count_queries) <= few

@@ -7,14 +7,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portal.core.permissions import today as beijing_today
 from portal.extensions import db
 from portal.orgs.models import OrgKind, Role
 from portal.repairs import services
 from portal.repairs.models import Kind
-from tests.conftest import login_as, make_org, make_user
+from tests.conftest import login_as, make_org, make_user, queries_for
 from tests.repairs.conftest import make_request
 
 ROW = re.compile(r'<tr data-request="(\d+)"')
@@ -161,30 +160,11 @@ def test_file_button_for_residents_and_staff_only(app, w):
     assert 'data-testid="file-request"' not in as_(app, w["owners"]).get("/repairs/").get_data(as_text=True)
 
 
-@pytest.fixture
-def count_queries(app):
-    counter = {"n": 0}
-
-    def before(*args, **kwargs):
-        counter["n"] += 1
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    yield counter
-    event.remove(db.engine, "before_cursor_execute", before)
-
-
-def _queries(client, url, counter):
-    db.session.expire_all()
-    counter["n"] = 0
-    assert client.get(url).status_code == 200
-    return counter["n"]
-
-
 @pytest.mark.parametrize("role", [Role.PROPERTY_MANAGER, Role.OWNERS_COMMITTEE, Role.COMMUNITY_WORKER])
 def test_query_count_does_not_grow_with_rows(client, w, count_queries, role):
     login_as(client, w["users"][role])
     make_request(w)
-    few = _queries(client, "/repairs/", count_queries)
+    few = queries_for(client, "/repairs/", count_queries)
     homes = [h for b in w["compound"].buildings for h in b.households]
     for i in range(15):
         req = make_request(w, by=w["staff"], household=homes[i % len(homes)], channel="phone",
@@ -197,5 +177,5 @@ def test_query_count_does_not_grow_with_rows(client, w, count_queries, role):
             overdue(req)
     db.session.commit()
     assert len(ids_on(client)) >= 8
-    many = _queries(client, "/repairs/", count_queries)
+    many = queries_for(client, "/repairs/", count_queries)
     assert many <= few, (role, few, many)

@@ -1,8 +1,14 @@
-"""红色物业门户: the Flask application factory."""
+"""红色物业门户: the Flask application factory.
 
+Modules plug themselves in: `create_app` calls each package's `init_app(app)` in MODULES, and that
+function registers the module's blueprint, CLI commands, periodic tasks, navigation entries,
+home-page to-dos and indicators (see README.md, "The module contract"). Adding a module is one line.
+"""
+
+from importlib import import_module
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import event
@@ -71,66 +77,43 @@ def create_app(config=None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "portal" / "translations"))
 
+    from portal.core import tasks, transaction
     from portal.core.logging import install_log_masking
 
     install_log_masking()
-    _register_models()
-    _register_blueprints(app)
+    import portal.core.audit  # noqa: F401  (core's own model; each module's init_app imports its models)
+
     _register_hooks(app)
+    for name in MODULES:
+        import_module(name).init_app(app)
+    tasks.init_app(app)
+    transaction.init_app(app)  # last registered, so it runs first: commit before headers are set
     from portal.cli import register_cli
 
     register_cli(app)
     return app
 
 
-def _register_models() -> None:
-    # Import every model module so Alembic and create_all see the whole schema.
-    import portal.auth.models  # noqa: F401
-    import portal.core.audit  # noqa: F401
-    import portal.notifications.models  # noqa: F401
-    import portal.orgs.models  # noqa: F401
-    import portal.repairs.models  # noqa: F401
-
-
-def _register_blueprints(app: Flask) -> None:
-    from portal.auth.views import bp as auth_bp
-    from portal.dashboard.views import bp as dashboard_bp
-    from portal.notifications.views import bp as notifications_bp
-    from portal.orgs.views import bp as orgs_bp
-    from portal.repairs.views import bp as repairs_bp
-
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(orgs_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(repairs_bp)
+#: the domain packages, in the order their menu entries and home sections were designed for
+MODULES = (
+    "portal.auth",
+    "portal.orgs",
+    "portal.notifications",
+    "portal.repairs",
+    "portal.dashboard",
+)
 
 
 def _register_hooks(app: Flask) -> None:
-    from portal.auth.services import load_user_from_session_id
     from portal.core.errors import register_error_handlers
     from portal.core.masking import mask_name, mask_phone
-    from portal.core.permissions import can, scope_of
+    from portal.core.navigation import navigation_for
+    from portal.core.permissions import can
     from portal.core.security import enforce_session_timeouts, set_security_headers
-    from portal.navigation import navigation_for
-
-    login_manager.user_loader(load_user_from_session_id)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = None
-    login_manager.session_protection = "strong"
 
     app.before_request(enforce_session_timeouts)
     app.after_request(set_security_headers)
     register_error_handlers(app)
-
-    def unread_count():
-        if not current_user.is_authenticated:
-            return 0
-        if "_unread" not in g:
-            from portal.notifications.services import unread_count as count
-
-            g._unread = count(current_user)
-        return g._unread
 
     def url_with(**changes):
         """This page's URL with some query arguments changed (paging keeps the filters)."""
@@ -148,9 +131,7 @@ def _register_hooks(app: Flask) -> None:
     # Globals rather than a context processor: imported macros and lone blocks see them as well.
     app.jinja_env.globals.update(
         can=lambda action, obj=None: can(current_user, action, obj),
-        scope=lambda: scope_of(current_user),
         navigation=lambda: navigation_for(current_user),
-        unread_count=unread_count,
         mask_phone=mask_phone,
         mask_name=mask_name,
         current_locale=select_locale,

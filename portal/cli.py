@@ -1,20 +1,19 @@
-"""Command-line tasks: `flask --app portal create-admin`, `flask --app portal demo` and
-`flask --app portal repairs-sweep`."""
+"""The deployment's own commands: `flask --app portal create-admin` and `flask --app portal demo`.
+Modules add theirs in their init_app (e.g. `repairs-sweep`); `flask tasks` runs every periodic task."""
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from portal.core.clock import today
+from portal.core.transaction import commit
 from portal.extensions import db
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
-    from portal.repairs.cli import repairs_sweep
-
-    app.cli.add_command(repairs_sweep)
 
 
 @click.command("create-admin")
@@ -26,8 +25,6 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def create_admin(street_name, name, username, phone, password):
     """Create a street administrator: the first account of a new deployment."""
-    from datetime import date
-
     from portal.auth.models import User
     from portal.auth.passwords import password_problem
     from portal.auth.services import create_user
@@ -53,8 +50,8 @@ def create_admin(street_name, name, username, phone, password):
     user.street_id = street.id
     db.session.flush()
     db.session.add(Position(user_id=user.id, organisation_id=office.id, role=Role.STREET_ADMIN, title="管理员",
-                            start_date=date.today()))
-    db.session.commit()
+                            start_date=today()))
+    commit()
     click.echo(f"已创建街道管理员 {username} / street administrator created")
 
 

@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
-from portal.core.permissions import today as local_today
+from portal.core.clock import today as local_today
+from portal.core.modules import registry
 from portal.extensions import db
 from portal.orgs.importer import natural_key
 from portal.orgs.models import (
@@ -235,9 +236,8 @@ def load_demo(today: date | None = None) -> DemoResult:
     db.session.add_all(_contracts(orgs, compounds, today))
     db.session.add_all(_people(street, orgs, compounds, homes, today, rng, phones))
     db.session.commit()
-    from portal.repairs.demo import load_repairs_demo
-
-    load_repairs_demo(today)  # only with a new street, so a second load still changes nothing
+    for _order, load_module_demo in sorted(registry().demos, key=lambda item: item[0]):
+        load_module_demo(today)  # only with a new street, so a second load still changes nothing
     return _summary(street, created=True)
 
 

@@ -3,9 +3,9 @@
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.core.permissions import compute_scope
 from portal.extensions import db
 from portal.orgs.models import Role
+from portal.orgs.permissions import compute_scope
 
 
 def test_create_admin_asks_for_a_password(app):

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.auth.passwords import password_problem, verify_password
-from portal.core.permissions import compute_scope
 from portal.demo import DEMO_PASSWORD, demo_logins, load_demo
 from portal.extensions import db
 from portal.orgs.models import (
@@ -25,6 +24,7 @@ from portal.orgs.models import (
     ServiceContract,
     Street,
 )
+from portal.orgs.permissions import compute_scope
 from portal.repairs import services as repair_services
 from portal.repairs.models import Kind, RepairRequest, RequestEvent, RequestPhoto, Status
 

@@ -47,7 +47,7 @@ def test_a_handler_who_left_the_company_loses_the_request(client, world):
         position.end_date = date.today() - timedelta(days=1)
     db.session.commit()
     assert client.get(f"/repairs/{req.id}").status_code == 404
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(services.RuleError):
         services.hold(db.session.get(type(req), req.id), by=staff, reason="等配件")
 
 
@@ -57,7 +57,7 @@ def test_the_property_manager_cannot_pull_back_a_confirmed_community_matter(worl
                                 description="广场舞太吵", place="中心广场")
     services.triage(req, by=users[Role.COMMUNITY_WORKER], kind=Kind.COMMUNITY)
     db.session.commit()
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(services.RuleError):
         services.triage(req, by=users[Role.PROPERTY_MANAGER], kind=Kind.HOUSEHOLD, reason="我们来办")
     assert req.kind == Kind.COMMUNITY and req.status == Status.SUBMITTED
 

@@ -1,17 +1,15 @@
 """Saving an edited record: duplicates become field errors, and of two people editing one record
-the second is told and sees the fresh record — nothing is overwritten silently."""
+the second is told and sees the fresh record — nothing is overwritten silently. The request
+commits the saved record once, at its end (core.transaction)."""
 
 from collections.abc import Callable
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
 from portal.core.audit import audit
+from portal.core.errors import CONFLICT, RuleError
+from portal.core.transaction import place, refusals
 from portal.extensions import db
-
-CONFLICT = _l("这条记录刚被其他人修改过。下面显示的是最新内容，请核对后重新保存。")
 
 
 class VersionField(HiddenField):
@@ -30,7 +28,7 @@ def is_stale(form, obj) -> bool:
 
 def save_form(form, obj, *, duplicate: tuple[str, str], prepare: Callable | None = None,
               setup: Callable | None = None):
-    """Populate `obj` from `form` and commit. Returns (saved, form to show).
+    """Populate `obj` from `form` for the request to commit. Returns (saved, form to show).
 
     `prepare(obj)` tidies the record before the flush; `setup(form)` fills the choices of a
     refreshed form. A unique-constraint clash puts `duplicate[1]` next to field `duplicate[0]`.
@@ -38,25 +36,21 @@ def save_form(form, obj, *, duplicate: tuple[str, str], prepare: Callable | None
     is_new = obj.id is None
     if not is_new and is_stale(form, obj):
         return False, _fresh(form, obj, setup)
-    form.populate_obj(obj)
-    if prepare:
-        prepare(obj)
-    db.session.add(obj)
-    try:
+    with refusals(duplicate=RuleError(duplicate[1], duplicate[0])) as outcome:
+        form.populate_obj(obj)
+        if prepare:
+            prepare(obj)
+        db.session.add(obj)
         db.session.flush()
         audit(f"{type(obj).__name__.lower()}.{'created' if is_new else 'updated'}", obj)
-        db.session.commit()
-        return True, form
-    except IntegrityError:
-        db.session.rollback()
-        getattr(form, duplicate[0]).errors.append(duplicate[1])
-        return False, form
-    except StaleDataError:
+    if outcome.conflict:
         return False, _fresh(form, obj, setup)
+    if not outcome.ok:
+        place(form, outcome.error)
+    return outcome.ok, form
 
 
 def _fresh(form, obj, setup):
-    db.session.rollback()
     db.session.refresh(obj)
     fresh = type(form)(formdata=None, obj=obj)
     if setup:

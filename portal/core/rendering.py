@@ -1,10 +1,16 @@
-"""Render a whole page, or for htmx the named block of the same template."""
+"""Render a whole page, or for htmx one named block of the same template — if the view allows it.
+
+A view names the blocks its page's htmx elements may ask for (`render(template, "results", ...)`);
+any other `X-Block` answers 400. A block rendered alone skips whatever the page wraps around it,
+so the allowed blocks sit at the top level of their template, never inside `{% if %}` or
+`{% for %}` (tests/core/test_fragments.py checks every template).
+"""
 
 from flask import abort, redirect, render_template, request
 from jinja2_fragments import BlockNotFoundError
 from jinja2_fragments.flask import render_block
 
-VARY = "HX-Request, X-Block"
+from portal.core.errors import VARY
 
 
 def wanted_block() -> str | None:
@@ -17,20 +23,20 @@ def wanted_block() -> str | None:
     return request.headers.get("X-Block") or request.values.get("_block") or None
 
 
-def render(template: str, block: str | None = None, *, status: int = 200, **context):
-    """The page for a plain or boosted request; the block htmx names for an in-place update.
-
-    `block` documents which block of `template` the page's htmx elements update.
-    """
+def render(template: str, blocks: str | tuple[str, ...] = (), *, status: int = 200, headers=None, **context):
+    """The page for a plain or boosted request; for htmx, the block it names if `blocks` allows it."""
+    allowed = (blocks,) if isinstance(blocks, str) else tuple(blocks)
     wanted = wanted_block()
     if wanted:
+        if wanted not in allowed:
+            abort(400)
         try:
             body = render_block(template, wanted, **context)
         except BlockNotFoundError:
             abort(400)
     else:
         body = render_template(template, **context)
-    return body, status, {"Vary": VARY}
+    return body, status, {"Vary": VARY, **(headers or {})}
 
 
 def hx_redirect(url: str):

@@ -6,9 +6,11 @@ Roles are derived from open positions, so a cross-appointment is simply several 
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.clock import today
 from portal.core.models import TimestampMixin, VersionedMixin
 from portal.extensions import db
 
@@ -167,8 +169,16 @@ class ServiceContract(TimestampMixin, db.Model):
     compound = relationship("Compound", back_populates="contracts")
     company = relationship("Organisation")
 
-    def is_current(self, today: date) -> bool:
-        return self.status == ContractStatus.ACTIVE and self.start_date <= today <= self.end_date
+    @hybrid_method
+    def is_current(self, on: date | None = None) -> bool:
+        """Active, and `on` (default: the local today) lies within its dates; also a SQL condition."""
+        on = on or today()
+        return self.status == ContractStatus.ACTIVE and self.start_date <= on <= self.end_date
+
+    @is_current.expression
+    def is_current(cls, on: date | None = None):
+        on = on or today()
+        return and_(cls.status == ContractStatus.ACTIVE, cls.start_date <= on, cls.end_date >= on)
 
 
 class Role:
@@ -221,5 +231,24 @@ class Position(TimestampMixin, db.Model):
     organisation = relationship("Organisation", back_populates="positions")
     compound = relationship("Compound")
 
-    def is_open(self, today: date) -> bool:
-        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+    @hybrid_method
+    def is_open(self, on: date | None = None) -> bool:
+        """Started and not yet ended on `on` (default: the local today); also a SQL condition."""
+        on = on or today()
+        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+    @is_open.expression
+    def is_open(cls, on: date | None = None):
+        on = on or today()
+        return and_(cls.start_date <= on, or_(cls.end_date.is_(None), cls.end_date >= on))
+
+    @hybrid_method
+    def not_ended(self, on: date | None = None) -> bool:
+        """Open or still to start (an appointment made today for next month counts)."""
+        on = on or today()
+        return self.end_date is None or self.end_date >= on
+
+    @not_ended.expression
+    def not_ended(cls, on: date | None = None):
+        on = on or today()
+        return or_(cls.end_date.is_(None), cls.end_date >= on)

@@ -16,9 +16,10 @@ from portal.auth import services as auth_services
 from portal.auth.models import User
 from portal.auth.passwords import password_problem
 from portal.core.audit import audit
-from portal.core.permissions import scope_of, today, visible_community_ids
+from portal.core.clock import today
 from portal.extensions import db
 from portal.orgs.models import Community, Compound, Organisation, OrgKind, Position, Role
+from portal.orgs.permissions import scope_of, visible_community_ids
 from portal.orgs.services import RuleError
 
 # --- who a street administrator manages ------------------------------------------------------------

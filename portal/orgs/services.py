@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.core.audit import audit
+from portal.core.errors import RuleError
 from portal.extensions import db
 from portal.orgs.models import (
     Building,
@@ -48,15 +49,6 @@ ROLE_LABELS = {
     Role.MEMBER: _l("成员"),
     Role.RESIDENT: _l("居民"),
 }
-
-
-class RuleError(ValueError):
-    """A workflow rule refused the change; the message is for the user."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 # --- positions and contracts ---------------------------------------------------------------------
@@ -104,7 +96,7 @@ def record_contract(*, compound: Compound, company: Organisation, start: date, e
         raise RuleError(_l("请选择一家物业企业。"), "company_id")
     if end < start:
         raise RuleError(_l("结束日期不能早于开始日期。"), "end_date")
-    overlapping = db.session.scalar(
+    overlapping = db.session.scalar(  # any active contract overlapping [start, end], not just today's
         select(ServiceContract.id).where(
             ServiceContract.compound_id == compound.id,
             ServiceContract.status == ContractStatus.ACTIVE,
@@ -130,19 +122,19 @@ def terminate_contract(contract: ServiceContract, *, on: date, by=None) -> None:
     audit("contract.terminated", contract, user=by)
 
 
-def current_contracts(compound_ids, on: date) -> dict[int, ServiceContract]:
+def current_contracts(compound_ids, on: date | None = None) -> dict[int, ServiceContract]:
     """compound id → its current contract (one query for any number of compounds)."""
     if not compound_ids:
         return {}
-    rows = db.session.scalars(
-        select(ServiceContract).where(
-            ServiceContract.compound_id.in_(compound_ids),
-            ServiceContract.status == ContractStatus.ACTIVE,
-            ServiceContract.start_date <= on,
-            ServiceContract.end_date >= on,
-        )
-    )
+    rows = db.session.scalars(select(ServiceContract).where(
+        ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on)))
     return {c.compound_id: c for c in rows}
+
+
+def current_company_id(compound_id: int, on: date | None = None) -> int | None:
+    """The property company serving the compound under a current contract, if any."""
+    return db.session.scalar(select(ServiceContract.company_id).where(
+        ServiceContract.compound_id == compound_id, ServiceContract.is_current(on)))
 
 
 # --- indicators -------------------------------------------------------------------------------------
@@ -240,7 +232,7 @@ def cross_appointments(community_ids: list[int], on: date) -> list[CrossAppointm
         select(User.id, User.name, Organisation.id, Organisation.name, Position.title)
         .join(Position, Position.user_id == User.id)
         .join(Organisation, Organisation.id == Position.organisation_id)
-        .where(Position.start_date <= on, (Position.end_date.is_(None)) | (Position.end_date >= on))
+        .where(Position.is_open(on))
         .where(
             Organisation.community_id.in_(community_ids)
             | Organisation.compound_id.in_(compound_ids)

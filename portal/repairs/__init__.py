@@ -1,0 +1,32 @@
+"""Repair requests and residents' demands (报修/诉求): the 五单 loop."""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from portal.core.modules import add_demo, add_home_panel, add_nav, add_task, add_todos
+
+SWEEP_EVERY = 300  # seconds between automatic sweeps in a web process without cron
+
+
+def init_app(app: Flask) -> None:
+    import portal.repairs.models  # noqa: F401  (Alembic and create_all see the whole schema)
+    from portal.repairs import permissions, services  # noqa: F401  (registers the rules)
+    from portal.repairs.cli import repairs_sweep
+    from portal.repairs.todos import repairs_panel, todos
+    from portal.repairs.views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(repairs_sweep)
+    add_task(app, "repairs.sweep", services.sweep, every_seconds=SWEEP_EVERY)
+    add_nav(app, "repairs.queue", _l("报修"), "repairs", rule="repairs.queue", order=20)
+    add_nav(app, "repairs.board", _l("公示栏"), "board", rule="repairs.board", order=30)
+    add_todos(app, todos)
+    add_home_panel(app, "repairs/_home_panel.html", repairs_panel, order=60)
+    add_demo(app, _load_demo, order=20)
+
+
+def _load_demo(today):
+    """Imported when the demo is loaded, not at every start."""
+    from portal.repairs import demo
+
+    return demo.load_repairs_demo(today)

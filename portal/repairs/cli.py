@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from portal.extensions import db
+from portal.core.transaction import commit
 
 
 @click.command("repairs-sweep")
@@ -13,6 +13,6 @@ def repairs_sweep():
     from portal.repairs.services import sweep
 
     counts = sweep()
-    db.session.commit()
+    commit()
     click.echo(f"超时 / overdue: {counts['overdue']}, 升级 / escalated: {counts['escalated']}, "
                f"自动关闭 / auto-closed: {counts['closed']}")

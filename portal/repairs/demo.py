@@ -18,10 +18,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal.auth.models import User
-from portal.core.permissions import compute_scope
 from portal.extensions import db
 from portal.orgs.models import Building, Community, Compound, Household, HouseholdMember, Role, Street
-from portal.repairs import services
+from portal.orgs.permissions import compute_scope
+from portal.repairs import permissions, services
 from portal.repairs.models import Kind, RepairRequest, RequestEvent, RequestPhoto, Status
 from portal.repairs.photos import save_photos
 
@@ -106,7 +106,7 @@ class _Demo:
 
     def dispatcher(self, req: RepairRequest) -> User | None:
         """Whoever dispatches at the request's level; community workers before party committee members."""
-        roles = services.DISPATCH_ROLES[services.responsible_level(req)]
+        roles = permissions.DISPATCH_ROLES[permissions.responsible_level(req)]
         people = self.with_roles(req.compound_id, roles)
         people.sort(key=lambda u: (Role.COMMUNITY_WORKER not in self.scope(u).roles_in(req.compound_id),
                                    u.username is None, u.id))
@@ -252,7 +252,7 @@ def _file(demo: _Demo, story: str, featured: bool):
         if not public:
             fields["household"] = household
         return services.file_request(by=user, **fields), user
-    staff = demo.with_roles(compound.id, services.FILE_FOR_OTHERS_ROLES)
+    staff = demo.with_roles(compound.id, permissions.FILE_FOR_OTHERS_ROLES)
     staff.sort(key=lambda u: (Role.GRID_WORKER not in demo.scope(u).roles_in(compound.id), u.id))
     by = staff[0] if rng.random() < 0.6 else rng.choice(staff)
     channel = "patrol" if public and rng.random() < 0.6 else rng.choice(("phone", "phone", "walk_in"))

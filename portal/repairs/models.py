@@ -6,9 +6,11 @@ change is a RequestEvent (the timeline). `version` makes two simultaneous transi
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.clock import aware, now_utc
 from portal.core.models import TimestampMixin, VersionedMixin, utcnow
 from portal.extensions import db
 
@@ -98,15 +100,16 @@ class RepairRequest(VersionedMixin, TimestampMixin, db.Model):
     photos = relationship("RequestPhoto", back_populates="request", order_by="RequestPhoto.id")
     events = relationship("RequestEvent", back_populates="request", order_by="RequestEvent.id")
 
-    def is_overdue(self, now: datetime) -> bool:
-        due = self.due_at
-        if due is None or self.status not in Status.OPEN:
-            return False
-        if due.tzinfo is None:  # SQLite hands back naive UTC
-            from datetime import UTC
+    @hybrid_method
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        """Still open after its due time; also a SQL condition (lists sort overdue first)."""
+        now = now or now_utc()
+        return self.status in Status.OPEN and self.due_at is not None and aware(self.due_at) < now
 
-            due = due.replace(tzinfo=UTC)
-        return due < now
+    @is_overdue.expression
+    def is_overdue(cls, now: datetime | None = None):
+        now = now or now_utc()
+        return and_(cls.status.in_(Status.OPEN), cls.due_at.is_not(None), cls.due_at < now)
 
 
 class RequestPhoto(db.Model):

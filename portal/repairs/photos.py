@@ -21,6 +21,8 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 
+from portal.core.errors import RuleError
+from portal.core.transaction import on_rollback
 from portal.extensions import db
 from portal.repairs.models import RepairRequest, RequestPhoto
 
@@ -33,12 +35,8 @@ FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")  # MPO (some cameras) opens as J
 STAGES = ("filing", "result")
 
 
-class PhotoError(ValueError):
-    """A photo the rules refuse; `message` is shown next to the photo field."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+def _refused(message) -> RuleError:
+    return RuleError(message, "photos")
 
 
 @dataclass
@@ -74,8 +72,8 @@ def _prepare(file) -> _Prepared:
     name = _display_name(file)
     data = file.stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise PhotoError(_l("“%(name)s”超过 10 MB，请换一张或压缩后再传。", name=name))
-    not_image = PhotoError(_l("“%(name)s”不是图片文件（支持 JPG、PNG、WebP、GIF）。", name=name))
+        raise _refused(_l("“%(name)s”超过 10 MB，请换一张或压缩后再传。", name=name))
+    not_image = _refused(_l("“%(name)s”不是图片文件（支持 JPG、PNG、WebP、GIF）。", name=name))
     if not data:
         raise not_image
     try:
@@ -83,16 +81,16 @@ def _prepare(file) -> _Prepared:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(BytesIO(data), formats=FORMATS) as probe:
                 if probe.width * probe.height > MAX_PIXELS:  # from the header, before decoding
-                    raise PhotoError(_l("“%(name)s”的像素太多，请换一张。", name=name))
+                    raise _refused(_l("“%(name)s”的像素太多，请换一张。", name=name))
                 probe.verify()  # structure check; the image must be opened again after it
             with Image.open(BytesIO(data), formats=FORMATS) as image:
                 image.load()
                 upright = ImageOps.exif_transpose(image)
                 clean = _rgb(upright)
-    except PhotoError:
+    except RuleError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoError(_l("“%(name)s”的像素太多，请换一张。", name=name)) from None
+        raise _refused(_l("“%(name)s”的像素太多，请换一张。", name=name)) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise not_image from None
     clean.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
@@ -115,8 +113,8 @@ def _rgb(image: Image.Image) -> Image.Image:
 def save_photos(req: RepairRequest, files, *, stage: str, by) -> list[RequestPhoto]:
     """Check every chosen file, then store them all and add their rows (the caller commits).
 
-    Raises PhotoError, with nothing written, if any file is refused or the stage would exceed
-    MAX_PHOTOS. If the caller's commit fails afterwards, `discard` removes the written files.
+    Raises RuleError (field "photos"), with nothing written, if any file is refused or the stage would
+    exceed MAX_PHOTOS. If the request's transaction rolls back afterwards, the written files are removed.
     """
     if stage not in STAGES:
         raise ValueError(f"unknown photo stage {stage!r}")
@@ -128,7 +126,7 @@ def save_photos(req: RepairRequest, files, *, stage: str, by) -> list[RequestPho
     existing = db.session.scalar(select(func.count(RequestPhoto.id)).where(
         RequestPhoto.request_id == req.id, RequestPhoto.stage == stage)) or 0
     if existing + len(files) > MAX_PHOTOS:
-        raise PhotoError(_l("最多只能上传 %(max)s 张照片（已有 %(have)s 张）。", max=MAX_PHOTOS, have=existing))
+        raise _refused(_l("最多只能上传 %(max)s 张照片（已有 %(have)s 张）。", max=MAX_PHOTOS, have=existing))
     prepared = [_prepare(f) for f in files]
     folder = upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
@@ -144,6 +142,7 @@ def save_photos(req: RepairRequest, files, *, stage: str, by) -> list[RequestPho
         discard(photos)
         raise
     db.session.add_all(photos)
+    on_rollback(lambda: discard(photos))
     return photos
 
 

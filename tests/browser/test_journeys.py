@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 NAMES = {person.username: person.name for person in PEOPLE if person.username}
 STREET_ADMIN = next(username for label, username, _ in demo_logins() if username == "demo_street")
 
-# What portal/navigation.py gives each demo account (see portal/demo.py for their posts):
+# The menu each demo account gets (core.navigation, from the modules' entries) (see portal/demo.py for their posts):
 #   compounds/organisations: any staff role; communities: a whole community in scope (community roles,
 #   a community-wide grid worker, the street admin); home_household: a household member;
 #   people/audit: street administrators only. home and notifications: everyone.

@@ -3,9 +3,10 @@
 from datetime import date, timedelta
 
 from portal.core.masking import mask_name, mask_phone
-from portal.core.permissions import can, compute_scope
+from portal.core.permissions import can
 from portal.extensions import db
 from portal.orgs.models import Position, Role
+from portal.orgs.permissions import compute_scope
 
 
 def test_each_role_sees_what_domain_md_says(world):

@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.core.permissions import compute_scope, organisation_visible, today
+from portal.core.clock import today
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, Position, Role
-from portal.orgs.views.organisations import _visible_clause
+from portal.orgs.permissions import compute_scope, organisation_visible
+from portal.orgs.permissions import organisation_visibility as _visible_clause
 from tests.conftest import login_as, make_org, make_user, post
 
 

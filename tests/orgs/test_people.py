@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from portal.auth.models import User
 from portal.auth.passwords import verify_password
 from portal.core.audit import AuditLog
+from portal.core.clock import today
 from portal.core.masking import mask_phone
-from portal.core.permissions import today
 from portal.extensions import db
 from portal.orgs import people_services
 from portal.orgs.models import OrgKind, Position, Role

@@ -7,10 +7,10 @@ from openpyxl import Workbook
 from PIL import Image
 
 from portal.core.audit import AuditLog
-from portal.core.permissions import compute_scope
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.models import Building, Compound, Household, Role, ServiceContract
+from portal.orgs.permissions import compute_scope
 from tests.conftest import login_as, make_org, post
 
 

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from portal.core import tasks
 from portal.extensions import db
 from portal.orgs.models import Role
 from portal.repairs.models import RepairRequest, RequestPhoto
 from portal.repairs.photos import MAX_BYTES
-from portal.repairs.views import filing
 from tests.conftest import csrf_token, login_as, make_user, post
 
 
@@ -300,7 +300,7 @@ def test_the_sweep_runs_at_most_every_five_minutes_outside_tests(app, repair_wor
     db.session.refresh(req)
     assert req.overdue_flagged_at is None  # TESTING: no sweep
     monkeypatch.setitem(app.config, "TESTING", False)
-    monkeypatch.setattr(filing, "_last_sweep", 0.0)
+    monkeypatch.setattr(tasks, "_last_run", {})
     client.get("/repairs/board")
     db.session.refresh(req)
     assert req.overdue_flagged_at is not None

@@ -13,11 +13,12 @@ from PIL import ExifTags, Image
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from portal.core.errors import RuleError as PhotoError
 from portal.extensions import db
 from portal.orgs.models import Role
 from portal.repairs import photos, services
 from portal.repairs.models import RequestPhoto
-from portal.repairs.photos import MAX_BYTES, PhotoError, save_photos
+from portal.repairs.photos import MAX_BYTES, save_photos
 from tests.conftest import login_as, make_compound, make_user
 from tests.repairs.conftest import make_request
 

@@ -8,11 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.core.clock import aware
 from portal.extensions import db
 from portal.orgs.models import OrgKind, Role
 from portal.repairs import services
 from portal.repairs.models import Kind, Level, RepairRequest, ReturnVisit, ServiceLevel, Status
-from portal.repairs.services import Conflict, WorkflowError
+from portal.repairs.services import Conflict
+from portal.repairs.services import RuleError as WorkflowError
 from tests.conftest import make_compound, make_contract, make_org, make_user
 from tests.repairs.conftest import inbox, make_request, snapshot, timeline
 
@@ -204,7 +206,7 @@ def test_unsatisfied_twice_escalates_to_the_next_level_without_a_handler(w):
     assert services.may_dispatch(w["worker"], req) and not services.may_dispatch(w["manager"], req)
     escalated = f"诉求 {req.id} 两次评价不满意，已升级由您处理。"
     assert inbox(w["worker"]) == [escalated] and inbox(w["secretary"]) == [escalated]
-    assert req.due_at is not None and services._aware(req.due_at) > services.now_utc()
+    assert req.due_at is not None and aware(req.due_at) > services.now_utc()
 
 
 def test_unsatisfied_twice_at_the_street_stays_at_the_street(w):
@@ -325,7 +327,7 @@ def test_staff_file_on_a_residents_behalf(w, who):
 def test_due_time_follows_urgency(w, urgency, hours):
     before = services.now_utc()
     req = make_request(w, urgency=urgency)
-    due = services._aware(req.due_at)
+    due = aware(req.due_at)
     assert before + timedelta(hours=hours) <= due <= services.now_utc() + timedelta(hours=hours)
 
 
@@ -336,9 +338,9 @@ def test_a_service_level_row_overrides_the_default(w):
     configured = make_request(w, urgency="urgent")
     other_category = make_request(w, urgency="urgent", category="heating")
     other_urgency = make_request(w, urgency="normal")
-    assert services._aware(configured.due_at) - before < timedelta(hours=2, minutes=1)
-    assert services._aware(other_category.due_at) - before > timedelta(hours=23)
-    assert services._aware(other_urgency.due_at) - before > timedelta(hours=71)
+    assert aware(configured.due_at) - before < timedelta(hours=2, minutes=1)
+    assert aware(other_category.due_at) - before > timedelta(hours=23)
+    assert aware(other_urgency.due_at) - before > timedelta(hours=71)
 
 
 def test_without_a_current_contract_the_community_is_responsible(w):

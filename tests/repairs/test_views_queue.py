@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.core.permissions import today as beijing_today
+from portal.core.clock import today as beijing_today
 from portal.extensions import db
 from portal.orgs.models import OrgKind, Role
 from portal.repairs import services

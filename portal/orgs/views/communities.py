@@ -5,13 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal.core.clock import today
 from portal.core.concurrency import load_version, save_form
-from portal.core.permissions import get_community_or_404, require, scope_of, today
+from portal.core.permissions import require
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import CommunityForm
 from portal.orgs.models import Community, Organisation, OrgKind
+from portal.orgs.permissions import get_community_or_404, scope_of
 from portal.orgs.views import bp
 
 

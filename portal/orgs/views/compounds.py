@@ -5,17 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from portal.core.clock import today
 from portal.core.concurrency import load_version, save_form
+from portal.core.forms import id_choices
 from portal.core.paging import paginate
 from portal.core.params import parse_id
-from portal.core.permissions import (
-    get_building_or_404,
-    get_compound_or_404,
-    require,
-    scope_of,
-    today,
-)
+from portal.core.permissions import require
 from portal.core.rendering import form_status, hx_redirect, render
+from portal.core.transaction import refusals
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import BuildingForm, CompoundForm, ContractForm
@@ -29,6 +26,7 @@ from portal.orgs.models import (
     OrgKind,
     ServiceContract,
 )
+from portal.orgs.permissions import get_building_or_404, get_compound_or_404, scope_of
 from portal.orgs.views import bp
 
 
@@ -177,22 +175,18 @@ def contract_new(compound_id: int):
     compound = get_compound_or_404(current_user, compound_id)
     require(current_user, "contracts.manage", compound)
     form = ContractForm()
-    form.company_id.choices = [tuple(row) for row in db.session.execute(
+    form.company_id.choices = id_choices(db.session.execute(
         select(Organisation.id, Organisation.name).where(
             Organisation.kind == OrgKind.PROPERTY_COMPANY, Organisation.street_id == compound.community.street_id
-        ).order_by(Organisation.name)
-    )]
+        ).order_by(Organisation.name)))
     if form.validate_on_submit():
         company = db.session.get(Organisation, form.company_id.data)
-        try:
+        with refusals(form, default="company_id") as outcome:
             services.record_contract(compound=compound, company=company, start=form.start_date.data,
                                      end=form.end_date.data, note=form.note.data or None)
-            db.session.commit()
+        if outcome.ok:
             flash(_("已登记物业服务合同。"), "success")
             return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))
-        except services.RuleError as error:
-            db.session.rollback()
-            getattr(form, error.field or "company_id").errors.append(error.message)
     return render("orgs/contract_form.html", "form", form=form, compound=compound, status=form_status(form))
 
 
@@ -204,11 +198,10 @@ def contract_terminate(contract_id: int):
         abort(404)
     compound = get_compound_or_404(current_user, contract.compound_id)
     require(current_user, "contracts.manage", compound)
-    try:
+    with refusals() as outcome:
         services.terminate_contract(contract, on=today())
-        db.session.commit()
+    if outcome.ok:
         flash(_("合同已终止。"), "success")
-    except services.RuleError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    else:
+        flash(str(outcome.error.message), "error")
     return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))

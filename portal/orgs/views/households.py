@@ -13,20 +13,14 @@ from portal.core.audit import audit
 from portal.core.concurrency import load_version, save_form
 from portal.core.paging import paginate
 from portal.core.params import parse_id
-from portal.core.permissions import (
-    can,
-    get_compound_or_404,
-    get_household_or_404,
-    require,
-    scope_of,
-    today,
-)
+from portal.core.permissions import can, require
 from portal.core.rendering import form_status, hx_redirect, render, wanted_block
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import HouseholdForm, ImportForm, MemberForm
 from portal.orgs.importer import import_households
 from portal.orgs.models import Building, Household, HouseholdMember, Organisation, OrgKind
+from portal.orgs.permissions import get_compound_or_404, get_household_or_404, scope_of
 from portal.orgs.views import bp
 
 
@@ -120,7 +114,6 @@ def household_phone(household_id: int):
     household = get_household_or_404(current_user, household_id)
     require(current_user, "household.personal", household)
     audit("household.phone_viewed", household)
-    db.session.commit()
     if wanted_block():
         return render("orgs/households.html", "phone", household=household)
     return render("orgs/household_detail.html", household=household, compound=household.building.compound,
@@ -142,7 +135,6 @@ def member_add(household_id: int):
         else:
             db.session.add(HouseholdMember(household_id=household.id, user_id=user.id, relation=form.relation.data))
             audit("household.member_added", household, details={"user": user.id})
-            db.session.commit()
             flash(_("已将 %(name)s 登记到本户。", name=user.name), "success")
             return hx_redirect(url_for("orgs.household_detail", household_id=household.id))
     return render("orgs/household_detail.html", "members", household=household, compound=household.building.compound,
@@ -160,7 +152,6 @@ def member_remove(member_id: int):
     require(current_user, "structure.manage", household)
     db.session.delete(member)
     audit("household.member_removed", household, details={"user": member.user_id})
-    db.session.commit()
     flash(_("已移除。"), "success")
     return hx_redirect(url_for("orgs.household_detail", household_id=household.id))
 
@@ -175,10 +166,8 @@ def household_import(compound_id: int):
     if form.validate_on_submit():
         result = import_households(compound, form.file.data.stream)
         if result.ok:
-            db.session.commit()
             flash(_("导入成功：新增 %(n)s 户，新建楼栋 %(b)s 栋。", n=result.created, b=result.buildings_created), "success")
             return hx_redirect(url_for("orgs.households", compound_id=compound.id))
-        db.session.rollback()
     return render("orgs/household_import.html", form=form, compound=compound, result=result,
                   status=form_status(bool(form.errors or (result and result.errors))))
 
@@ -192,7 +181,7 @@ def my_home():
         abort(404)
     homes = db.session.scalars(select(Household).where(Household.id.in_(scope.household_ids))).all()
     compound_ids = {h.building.compound_id for h in homes}
-    contracts = services.current_contracts(compound_ids, today())
+    contracts = services.current_contracts(compound_ids)
     orgs = db.session.scalars(select(Organisation).where(
         Organisation.compound_id.in_(compound_ids),
         Organisation.kind.in_([OrgKind.OWNERS_COMMITTEE, OrgKind.PARTY_BRANCH]),

@@ -4,25 +4,22 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 from wtforms.validators import Optional
 
 from portal.auth.models import User
+from portal.core.clock import today
+from portal.core.forms import choices_with_blank, id_choices
 from portal.core.paging import paginate
 from portal.core.params import coerce_id, parse_id
-from portal.core.permissions import (
-    STAFF_ROLES,
-    organisation_visible,
-    require,
-    scope_of,
-    today,
-)
+from portal.core.permissions import require
 from portal.core.rendering import form_status, hx_redirect, render
+from portal.core.transaction import refusals
 from portal.extensions import db
 from portal.orgs import people_services, services
-from portal.orgs.forms import EndPositionForm, OrganisationForm, PositionForm, choices_with_blank
+from portal.orgs.forms import EndPositionForm, OrganisationForm, PositionForm
 from portal.orgs.models import (
     Community,
     Compound,
@@ -30,9 +27,9 @@ from portal.orgs.models import (
     OrgKind,
     Position,
     Role,
-    ServiceContract,
     Street,
 )
+from portal.orgs.permissions import get_organisation_or_404, organisation_visibility, scope_of
 from portal.orgs.views import bp
 
 
@@ -49,40 +46,6 @@ def _int_arg(name: str) -> int | None:
     return parse_id(value)
 
 
-def _organisation_or_404(user, org_id: int) -> Organisation:
-    """Like permissions.get_organisation_or_404, except that a body of the user's own compound
-    (a resident and their owners' committee) is in scope but not theirs to open: 403, not 404."""
-    organisation = db.session.get(Organisation, org_id)
-    if organisation is None:
-        abort(404)
-    if organisation_visible(user, organisation):
-        return organisation
-    if organisation.compound_id is not None and organisation.compound_id in scope_of(user).compound_ids:
-        abort(403)
-    abort(404)
-
-
-def _visible_clause(user):
-    """SQL form of permissions.organisation_visible, so a list needs no query per row."""
-    scope = scope_of(user)
-    staff_compounds = [cid for cid, roles in scope.compound_roles.items() if roles & STAFF_ROLES]
-    conditions = []
-    if scope.street_ids:
-        conditions.append(Organisation.street_id.in_(scope.street_ids))
-    if scope.organisation_ids:
-        conditions.append(Organisation.id.in_(scope.organisation_ids))
-    if staff_compounds:
-        conditions.append(Organisation.compound_id.in_(staff_compounds))
-        served = select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(staff_compounds))
-        conditions.append(and_(
-            Organisation.compound_id.is_(None), Organisation.community_id.is_(None),
-            Organisation.kind == OrgKind.PROPERTY_COMPANY, Organisation.id.in_(served),
-        ))
-    if scope.community_ids:
-        conditions.append(and_(Organisation.compound_id.is_(None), Organisation.community_id.in_(scope.community_ids)))
-    return or_(*conditions) if conditions else false()
-
-
 @bp.route("/organisations")
 @login_required
 def organisations():
@@ -90,7 +53,7 @@ def organisations():
     query = (
         select(Organisation)
         .outerjoin(Community, Community.id == Organisation.community_id)
-        .where(_visible_clause(current_user))
+        .where(organisation_visibility(current_user))
         .options(joinedload(Organisation.community), joinedload(Organisation.compound))
     )
     q = request.args.get("q", "").strip()[:50]
@@ -115,13 +78,10 @@ def _fill_choices(form: OrganisationStreetForm, organisation: Organisation | Non
     if organisation is not None and organisation.kind not in kinds:
         kinds.insert(0, organisation.kind)
     form.kind.choices = [(k, services.KIND_LABELS[k]) for k in kinds]
-    # WTForms wants plain tuples, not SQLAlchemy rows.
-    form.street_id.choices = [tuple(row) for row in db.session.execute(
-        select(Street.id, Street.name).where(Street.id.in_(street_ids)).order_by(Street.name)
-    )]
-    form.community_id.choices = choices_with_blank([tuple(row) for row in db.session.execute(
-        select(Community.id, Community.name).where(Community.street_id.in_(street_ids)).order_by(Community.name)
-    )])
+    form.street_id.choices = id_choices(db.session.execute(
+        select(Street.id, Street.name).where(Street.id.in_(street_ids)).order_by(Street.name)))
+    form.community_id.choices = choices_with_blank(id_choices(db.session.execute(
+        select(Community.id, Community.name).where(Community.street_id.in_(street_ids)).order_by(Community.name))))
     form.compound_id.choices = choices_with_blank([
         (cid, f"{community} · {name}") for cid, name, community in db.session.execute(
             select(Compound.id, Compound.name, Community.name).join(Community)
@@ -142,7 +102,8 @@ def _fill_choices(form: OrganisationStreetForm, organisation: Organisation | Non
 def _save_from_form(form: OrganisationStreetForm, organisation: Organisation | None):
     """Apply the attachment rules and save; a rule's message goes next to its field."""
     streets = scope_of(current_user).street_ids
-    try:
+    saved = None
+    with refusals(form, default="kind") as outcome:
         attachment = people_services.resolve_attachment(
             kind=form.kind.data, street_ids=streets,
             community_id=form.community_id.data or None, compound_id=form.compound_id.data or None,
@@ -154,12 +115,7 @@ def _save_from_form(form: OrganisationStreetForm, organisation: Organisation | N
             organisation, kind=form.kind.data, name=form.name.data, attachment=attachment,
             contact_phone=form.contact_phone.data, note=form.note.data, by=current_user,
         )
-    except services.RuleError as error:
-        db.session.rollback()
-        getattr(form, error.field or "kind").errors.append(error.message)
-        return None
-    db.session.commit()
-    return saved
+    return saved if outcome.ok else None
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -184,7 +140,7 @@ def organisation_new():
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
 @login_required
 def organisation_edit(org_id: int):
-    organisation = _organisation_or_404(current_user, org_id)
+    organisation = get_organisation_or_404(current_user, org_id)
     require(current_user, "structure.manage", organisation)
     form = OrganisationStreetForm(obj=organisation)
     _fill_choices(form, organisation)
@@ -222,7 +178,7 @@ def _detail(organisation: Organisation, *, end_errors: dict | None = None, statu
 @bp.route("/organisations/<int:org_id>")
 @login_required
 def organisation_detail(org_id: int):
-    organisation = _organisation_or_404(current_user, org_id)
+    organisation = get_organisation_or_404(current_user, org_id)
     require(current_user, "structure.view")
     return _detail(organisation)
 
@@ -230,7 +186,7 @@ def organisation_detail(org_id: int):
 @bp.route("/organisations/<int:org_id>/positions/new", methods=["GET", "POST"])
 @login_required
 def position_new(org_id: int):
-    organisation = _organisation_or_404(current_user, org_id)
+    organisation = get_organisation_or_404(current_user, org_id)
     require(current_user, "positions.manage", organisation)
     form = PositionForm()
     form.role.choices = [(r, services.ROLE_LABELS[r]) for r in Role.BY_ORG_KIND.get(organisation.kind, ())]
@@ -238,10 +194,9 @@ def position_new(org_id: int):
     form.role.validate_choice = False
     grids = []
     if organisation.community_id:
-        grids = [tuple(row) for row in db.session.execute(
+        grids = id_choices(db.session.execute(
             select(Compound.id, Compound.name).where(Compound.community_id == organisation.community_id)
-            .order_by(Compound.name)
-        )]
+            .order_by(Compound.name)))
     form.compound_id.choices = choices_with_blank(grids)
     form.compound_id.validate_choice = False  # the service checks the grid belongs to the community
     if request.method == "GET":
@@ -253,16 +208,11 @@ def position_new(org_id: int):
         if person is None:
             form.person.errors.append(_("没有找到使用这个手机号或用户名的有效账号。请核对，或先在“账号”中创建。"))
         else:
-            try:
+            with refusals(form, fields={"user": "person"}, default="role") as outcome:
                 services.appoint(user=person, organisation=organisation, role=form.role.data, title=form.title.data,
                                  start=form.start_date.data, compound_id=form.compound_id.data or None,
                                  by=current_user)
-            except services.RuleError as error:
-                db.session.rollback()
-                field = {"user": "person"}.get(error.field, error.field) or "role"
-                getattr(form, field).errors.append(error.message)
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(_("已任命 %(name)s 为 %(title)s。", name=person.name, title=form.title.data), "success")
                 return hx_redirect(url_for("orgs.organisation_detail", org_id=organisation.id))
     return render("orgs/organisations/position_new.html", "form", form=form, organisation=organisation,
@@ -276,17 +226,14 @@ def position_end(position_id: int):
     position = db.session.get(Position, position_id)
     if position is None:
         abort(404)
-    organisation = _organisation_or_404(current_user, position.organisation_id)
+    organisation = get_organisation_or_404(current_user, position.organisation_id)
     require(current_user, "positions.manage", organisation)
     form = EndPositionForm()
     if form.validate_on_submit():
-        try:
+        with refusals() as outcome:
             services.end_position(position, on=form.end_date.data, by=current_user)
-        except services.RuleError as error:
-            db.session.rollback()
-            errors = {position.id: error.message}
-        else:
-            db.session.commit()
+        errors = {position.id: outcome.error.message} if outcome.error else {}
+        if outcome.ok:
             name = db.session.get(User, position.user_id).name
             flash(_("已结束 %(name)s 的任职（%(title)s）。", name=name, title=position.title), "success")
             return hx_redirect(url_for("orgs.organisation_detail", org_id=organisation.id))

@@ -8,16 +8,17 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import User
 from portal.core.audit import AuditLog, audit
+from portal.core.errors import RuleError
 from portal.core.paging import paginate
-from portal.core.permissions import require, scope_of
+from portal.core.permissions import require
 from portal.core.rendering import form_status, hx_redirect, render
-from portal.extensions import db
+from portal.core.transaction import refusals
 from portal.orgs import people_services, services
 from portal.orgs.forms import NewPersonForm, PersonForm, ResetPasswordForm
+from portal.orgs.permissions import scope_of
 from portal.orgs.views import bp
 
 
@@ -36,19 +37,16 @@ def _person_or_404(user_id: int) -> User:
     return person
 
 
-def _field_error(form, error: services.RuleError, default: str) -> None:
-    field = getattr(form, error.field or default, None) or getattr(form, default)
-    field.errors.append(error.message)
-
-
-def _duplicate_error(form, *, phone, username, exclude_id=None) -> None:
+def _duplicate(form, exclude_id=None):
     """A duplicate that slipped past the check (a concurrent insert) becomes the same field error."""
-    db.session.rollback()
-    problem = people_services.duplicate_problem(phone=phone, username=username, exclude_id=exclude_id)
-    if problem is None:
-        problem = services.RuleError(people_services.DUPLICATE_PHONE if phone else people_services.DUPLICATE_USERNAME,
-                                     "phone" if phone else "username")
-    _field_error(form, problem, "phone")
+    phone, username = form.phone.data, form.username.data
+
+    def problem() -> RuleError:
+        found = people_services.duplicate_problem(phone=phone, username=username, exclude_id=exclude_id)
+        return found or RuleError(people_services.DUPLICATE_PHONE if phone else people_services.DUPLICATE_USERNAME,
+                                  "phone" if phone else "username")
+
+    return problem
 
 
 @bp.route("/people")
@@ -82,19 +80,13 @@ def person_new():
     street_ids = _street_ids()
     form = NewPersonForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, default="phone", duplicate=_duplicate(form)) as outcome:
             person = people_services.create_person(
                 name=form.name.data, phone=form.phone.data, username=form.username.data,
                 is_party_member=form.is_party_member.data, password=form.password.data,
                 street_id=min(street_ids), by=current_user,
             )
-            db.session.commit()
-        except services.RuleError as error:
-            db.session.rollback()
-            _field_error(form, error, "phone")
-        except IntegrityError:
-            _duplicate_error(form, phone=form.phone.data, username=form.username.data)
-        else:
+        if outcome.ok:
             flash(_("已创建账号“%(name)s”。请把初始密码当面或电话告知本人，并提醒其登录后修改。",
                     name=person.name), "success")
             return hx_redirect(url_for("orgs.people"))
@@ -108,23 +100,16 @@ def person_edit(user_id: int):
     form = PersonForm(obj=person)
     password_form = ResetPasswordForm(formdata=None)
     if form.validate_on_submit():
-        try:
+        with refusals(form, default="phone", duplicate=_duplicate(form, person.id)) as outcome:
             people_services.update_person(person, name=form.name.data, phone=form.phone.data,
                                           username=form.username.data, is_party_member=form.is_party_member.data,
                                           by=current_user)
-            db.session.commit()
-        except services.RuleError as error:
-            db.session.rollback()
-            _field_error(form, error, "phone")
-        except IntegrityError:
-            _duplicate_error(form, phone=form.phone.data, username=form.username.data, exclude_id=person.id)
-        else:
+        if outcome.ok:
             flash(_("已保存。"), "success")
             return hx_redirect(url_for("orgs.people"))
     elif request.method == "GET" and person.phone:
         # Who looked at a full phone number is on record (the number itself is not).
         audit("person.phone_viewed", person)
-        db.session.commit()
     return render("orgs/people/edit.html", "form", form=form, password_form=password_form, person=person,
                   positions=people_services.open_positions_of([person.id]).get(person.id, []),
                   role_labels=services.ROLE_LABELS, status=form_status(form))
@@ -136,13 +121,9 @@ def person_password(user_id: int):
     person = _person_or_404(user_id)
     password_form = ResetPasswordForm()
     if password_form.validate_on_submit():
-        try:
+        with refusals(password_form, default="password") as outcome:
             people_services.reset_password(person, password_form.password.data, by=current_user)
-        except services.RuleError as error:
-            db.session.rollback()
-            _field_error(password_form, error, "password")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_("已为 %(name)s 设置临时密码，其所有登录已退出。", name=person.name), "success")
             return hx_redirect(url_for("orgs.person_edit", user_id=person.id))
     form = PersonForm(formdata=None, obj=person)
@@ -153,13 +134,11 @@ def person_password(user_id: int):
 
 def _set_active(user_id: int, active: bool):
     person = _person_or_404(user_id)
-    try:
+    with refusals() as outcome:
         people_services.set_person_active(person, active, by=current_user)
-    except services.RuleError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    if not outcome.ok:
+        flash(str(outcome.error.message), "error")
     else:
-        db.session.commit()
         if active:
             flash(_("已启用 %(name)s 的账号。", name=person.name), "success")
         else:

@@ -7,18 +7,20 @@ rooms: a household request shows its building only), so the template cannot leak
 from __future__ import annotations
 
 import statistics
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from flask import abort, request
+from flask import request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal.core.clock import aware, now_utc
 from portal.core.paging import paginate
 from portal.core.params import parse_id
-from portal.core.permissions import get_compound_or_404, scope_of
+from portal.core.permissions import require
 from portal.core.rendering import render
 from portal.extensions import db
 from portal.orgs.models import Building, Compound, Household
+from portal.orgs.permissions import get_compound_or_404, scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, RepairRequest, RequestPhoto, Status
 from portal.repairs.views import bp
@@ -35,17 +37,13 @@ def _compound_choices(scope) -> list[tuple[int, str]]:
     return sorted((tuple(row) for row in rows), key=lambda row: row[0] not in homes)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def figures(compound_id: int, now: datetime) -> dict:
     """The last 90 days: closed count, share rated 4 or 5 among those rated, median time to resolve."""
     rows = db.session.execute(select(RepairRequest.created_at, RepairRequest.resolved_at, RepairRequest.rating).where(
         RepairRequest.compound_id == compound_id, RepairRequest.status == Status.CLOSED,
         RepairRequest.closed_at >= now - timedelta(days=FIGURES_DAYS))).all()
     ratings = [rating for _c, _r, rating in rows if rating is not None]
-    hours = [(_aware(resolved) - _aware(created)).total_seconds() / 3600 for created, resolved, _ in rows if resolved]
+    hours = [(aware(resolved) - aware(created)).total_seconds() / 3600 for created, resolved, _ in rows if resolved]
     return {
         "closed": len(rows),
         "rated": len(ratings),
@@ -57,9 +55,8 @@ def figures(compound_id: int, now: datetime) -> dict:
 @bp.route("/board")
 @login_required
 def board():
+    require(current_user, "repairs.board")
     scope = scope_of(current_user)
-    if not scope.compound_ids:
-        abort(403)
     raw = request.args.get("compound", "")
     choices = _compound_choices(scope)
     compound = get_compound_or_404(current_user, parse_id(raw) or choices[0][0])
@@ -85,5 +82,5 @@ def board():
                                       .order_by(RequestPhoto.id)):
             photos.setdefault(row.request_id, []).append(row)
     return render("repairs/board.html", "board", compound=compound, choices=choices, category=category,
-                  page=page, photos=photos, figures=figures(compound.id, datetime.now(UTC)),
+                  page=page, photos=photos, figures=figures(compound.id, now_utc()),
                   labels=labels, categories=CATEGORIES, days=FIGURES_DAYS)

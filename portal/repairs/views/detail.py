@@ -1,4 +1,4 @@
-"""The request page: state, details, timeline, and only the steps the user may take now.
+"""The request page: the problem first, its state and timeline, and only the steps the user may take now.
 
 The action routes (actions.py) re-render this same page through `show()` when a step is refused,
 so the user sees the message beside what they typed, on top of the fresh state of the request.
@@ -11,43 +11,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
+from portal.core.clock import now_utc
 from portal.core.masking import mask_name, mask_phone
 from portal.core.rendering import render
 from portal.extensions import db
 from portal.repairs import labels
 from portal.repairs.action_forms import FORMS, with_ids
-from portal.repairs.models import Kind, RequestEvent, ReturnVisit, Status
-from portal.repairs.queries import get_request_or_404, now_utc, sees_personal
-from portal.repairs.services import (
+from portal.repairs.models import Kind, RequestEvent, ReturnVisit
+from portal.repairs.permissions import (
+    get_request_or_404,
     handler_candidates,
     is_requester,
-    may_dispatch,
-    may_triage,
     responsible_level,
+    sees_personal,
 )
+from portal.repairs.services import offered_steps
 from portal.repairs.views import bp
-
-RETURN_VISIT_CHANNELS = ("phone", "walk_in")
-
-
-def available_actions(user, req) -> list[str]:
-    """The steps to offer `user` now, in the order a user would take them (the service still decides)."""
-    handler = req.handler_id == user.id
-    dispatcher = req.status in Status.OPEN and may_dispatch(user, req)
-    steps = {
-        "evaluate": req.status == Status.RESOLVED and is_requester(user, req),
-        "accept": handler and req.status == Status.ASSIGNED,
-        "return_": handler and req.status == Status.ASSIGNED,
-        "resolve": handler and req.status == Status.IN_PROGRESS,
-        "hold": handler and req.status == Status.IN_PROGRESS,
-        "resume": handler and req.status == Status.ON_HOLD,
-        "assign": dispatcher,
-        "department": dispatcher and req.kind == Kind.DEPARTMENT,
-        "triage": req.status in (Status.SUBMITTED, Status.ASSIGNED) and may_triage(user, req),
-        "return_visit": req.channel in RETURN_VISIT_CHANNELS and req.status in (Status.RESOLVED, Status.CLOSED)
-        and (handler or may_dispatch(user, req)),
-    }
-    return [name for name, offered in steps.items() if offered]
 
 
 def _fresh_form(name, req):
@@ -75,8 +54,7 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
     """Render the request page; `posted` is the (action, form) just submitted, shown with its errors and
     typed text; `message` says at the top why nothing changed."""
     user = current_user
-    actions = available_actions(user, req)
-    forms = {name: _fresh_form(name, req) for name in actions}
+    forms = {name: _fresh_form(name, req) for name in offered_steps(user, req)}
     if posted is not None and posted[0] in forms:
         forms[posted[0]] = posted[1]
     for step, form in forms.items():
@@ -91,18 +69,16 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
     requester = req.requester
     name = req.contact_name or (requester.name if requester else "")
     phone = req.contact_phone or (requester.phone if requester else "")
-    body, code, extra = render(
+    return render(
         "repairs/detail.html", req=req, now=now_utc(), labels=labels, forms=forms, events=events, visits=visits,
         level=responsible_level(req), personal=personal, contact_name=name if personal else mask_name(name),
         contact_phone=phone if personal else mask_phone(phone), message=message, posted=posted and posted[0],
         event_note=event_note, masked_actor=lambda event: not personal and _by_requester(req, event),
         is_requester=is_requester(user, req), photo_route="repairs.photo" in current_app.view_functions,
-        status=status)
-    return body, code, {**extra, **(headers or {})}
+        status=status, headers=headers)
 
 
 @bp.route("/<int:request_id>")
 @login_required
 def detail(request_id: int):
     return show(get_request_or_404(current_user, request_id))
-

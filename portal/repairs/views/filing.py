@@ -6,60 +6,23 @@ that way. Out-of-scope households and compounds are 404 before anything else is 
 
 from __future__ import annotations
 
-import threading
-import time
-
-from flask import abort, current_app, flash, request, url_for
-from flask_babel import force_locale
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 
+from portal.core.forms import id_choices
 from portal.core.params import parse_id
-from portal.core.permissions import get_building_or_404, get_compound_or_404, get_household_or_404, scope_of
 from portal.core.rendering import form_status, hx_redirect, render
+from portal.core.transaction import refusals
 from portal.extensions import db
-from portal.orgs.models import Building, Compound, Household, Role
+from portal.orgs.models import Building, Compound, Household
+from portal.orgs.permissions import get_building_or_404, get_compound_or_404, get_household_or_404, scope_of
 from portal.repairs import services
 from portal.repairs.forms import FilingForm, OnBehalfForm
-from portal.repairs.photos import PhotoError, chosen, discard, save_photos
-from portal.repairs.services import FILE_FOR_OTHERS_ROLES, WorkflowError
+from portal.repairs.permissions import filing_compound_ids
+from portal.repairs.photos import chosen, save_photos
 from portal.repairs.views import bp
-
-# --- the sweep, now and then, for installations without cron ------------------------------------------
-
-SWEEP_EVERY = 300  # seconds, per process
-_last_sweep = 0.0
-_sweep_lock = threading.Lock()
-
-
-@bp.before_request
-def sweep_now_and_then():
-    """Escalate overdue requests and auto-close stale ones at most every 5 minutes, so a demo without
-    `flask repairs-sweep` in cron still moves; a clash with a user's own change is simply retried later."""
-    global _last_sweep
-    if current_app.config.get("TESTING"):
-        return
-    with _sweep_lock:
-        now = time.monotonic()
-        if _last_sweep and now - _last_sweep < SWEEP_EVERY:
-            return
-        _last_sweep = now
-    try:
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # notifications in the default language
-            services.sweep()
-        db.session.commit()
-    except (StaleDataError, IntegrityError, OperationalError):
-        db.session.rollback()
-        current_app.logger.warning("repairs sweep skipped: concurrent change", exc_info=True)
-
-
-# --- who files what -------------------------------------------------------------------------------------
-
-def _staff_compound_ids(scope) -> set[int]:
-    return {cid for cid, roles in scope.compound_roles.items() if roles & FILE_FOR_OTHERS_ROLES}
 
 
 def _resident_choices(scope) -> list[tuple[str, str]]:
@@ -116,13 +79,13 @@ def _find_household(form: OnBehalfForm, compound: Compound) -> Household | None:
 def _building_choices(compound_id: int | None) -> list[tuple]:
     rows = db.session.execute(select(Building.id, Building.name).where(Building.compound_id == compound_id)
                               .order_by(Building.sort_key, Building.name)).all() if compound_id else []
-    return [("", _("请选择楼栋"))] + [tuple(row) for row in rows]
+    return [("", _("请选择楼栋")), *id_choices(rows)]
 
 
-def _staff_form(scope, staff_ids: set[int]) -> tuple[OnBehalfForm, Compound | None]:
+def _staff_form(staff_ids: set[int]) -> tuple[OnBehalfForm, Compound | None]:
     form = OnBehalfForm()
-    form.compound_id.choices = [tuple(row) for row in db.session.execute(
-        select(Compound.id, Compound.name).where(Compound.id.in_(staff_ids)).order_by(Compound.name))]
+    form.compound_id.choices = id_choices(db.session.execute(
+        select(Compound.id, Compound.name).where(Compound.id.in_(staff_ids)).order_by(Compound.name)))
     if not form.is_submitted():
         wanted = request.args.get("compound_id", "")
         form.compound_id.data = parse_id(wanted) or form.compound_id.choices[0][0]
@@ -137,14 +100,14 @@ def _staff_form(scope, staff_ids: set[int]) -> tuple[OnBehalfForm, Compound | No
 @login_required
 def new():
     scope = scope_of(current_user)
-    staff_ids = _staff_compound_ids(scope)
-    lives_here = bool(scope.household_ids) and Role.RESIDENT in scope.roles
+    staff_ids = filing_compound_ids(current_user)
+    lives_here = bool(scope.household_ids)
     if not staff_ids and not lives_here:
         abort(403)
     on_behalf = bool(staff_ids) and not (lives_here and request.args.get("for") == "self")
     household = None
     if on_behalf:
-        form, compound = _staff_form(scope, staff_ids)
+        form, compound = _staff_form(staff_ids)
     else:
         form = FilingForm()
         form.location.choices = _resident_choices(scope)
@@ -163,7 +126,8 @@ def new():
                 return hx_redirect(url_for("repairs.detail", request_id=created.id))
     if form.is_submitted() and chosen(form.photos.data):
         form.photos.errors.append(_("出于安全原因，照片需要重新选择。"))
-    return render("repairs/new.html", "buildings", form=form, on_behalf=on_behalf,
+    # Only the staff form has the building list that follows the chosen compound.
+    return render("repairs/new.html", "buildings" if on_behalf else (), form=form, on_behalf=on_behalf,
                   may_switch=bool(staff_ids) and lives_here, status=form_status(form))
 
 
@@ -173,26 +137,11 @@ def _file(form, compound, household, on_behalf):
     if on_behalf:
         extra = {"channel": form.channel.data, "contact_name": form.contact_name.data or None,
                  "contact_phone": form.contact_phone.data or None}
-    saved = []
-    try:
-        req = services.file_request(
+    created = None
+    with refusals(form, fields={"household_id": "room" if on_behalf else "location"}) as outcome:
+        created = services.file_request(
             by=current_user, compound=compound, category=form.category.data, description=form.description.data,
             urgency=form.urgency.data, household=None if form.is_public() else household,
             place=form.place.data if form.is_public() else None, **extra)
-        saved = save_photos(req, form.photos.data, stage="filing", by=current_user)
-        db.session.commit()
-        return req
-    except WorkflowError as error:
-        db.session.rollback()
-        discard(saved)
-        target = {"household_id": "room" if on_behalf else "location"}.get(error.field, error.field)
-        field = getattr(form, target, None) if target else None
-        (field.errors if field is not None else form.form_errors).append(str(error.message))
-    except PhotoError as error:
-        db.session.rollback()
-        form.photos.errors.append(str(error.message))
-    except Exception:
-        db.session.rollback()
-        discard(saved)
-        raise
-    return None
+        save_photos(created, form.photos.data, stage="filing", by=current_user)
+    return created if outcome.ok else None

@@ -1,27 +1,24 @@
 """The queue (诉求列表): each role's requests, filtered and searched in place, paged."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import current_app, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal.core.clock import local_midnight, now_utc
+from portal.core.forms import id_choices
 from portal.core.paging import paginate
 from portal.core.params import parse_id
-from portal.core.permissions import TZ, scope_of
+from portal.core.permissions import can
 from portal.core.rendering import render
 from portal.extensions import db
-from portal.orgs.models import Compound, Role
+from portal.orgs.models import Compound
+from portal.orgs.permissions import scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, Kind, RepairRequest, Status
-from portal.repairs.queries import (
-    now_utc,
-    overdue_clause,
-    personal_compound_ids,
-    sees_personal,
-    visible_requests,
-)
-from portal.repairs.services import FILE_FOR_OTHERS_ROLES
+from portal.repairs.permissions import personal_compound_ids, sees_personal
+from portal.repairs.queries import visible_requests
 from portal.repairs.views import bp
 
 
@@ -38,11 +35,6 @@ def _date(name: str) -> date | None:
     return day if 2000 <= day.year <= 2100 else None
 
 
-def _start_of(day: date) -> datetime:
-    """Midnight in Beijing time: 'created on 3 May' means the local day."""
-    return datetime.combine(day, time.min, TZ)
-
-
 @bp.route("/")
 @login_required
 def queue():
@@ -55,7 +47,7 @@ def queue():
         if filters[name]:
             query = query.where(getattr(RepairRequest, name) == filters[name])
     if filters["overdue"]:
-        query = query.where(overdue_clause(now))
+        query = query.where(RepairRequest.is_overdue(now))
     compound = request.args.get("compound", "")
     filters["compound"] = parse_id(compound)
     if filters["compound"]:
@@ -63,9 +55,9 @@ def queue():
     start, end = _date("from"), _date("to")
     filters["from"], filters["to"] = start, end
     if start:
-        query = query.where(RepairRequest.created_at >= _start_of(start))
+        query = query.where(RepairRequest.created_at >= local_midnight(start))
     if end:
-        query = query.where(RepairRequest.created_at < _start_of(end + timedelta(days=1)))
+        query = query.where(RepairRequest.created_at < local_midnight(end + timedelta(days=1)))
     personal = personal_compound_ids(current_user)
     q = request.args.get("q", "").strip()[:50]
     if q:
@@ -75,9 +67,9 @@ def queue():
                              & RepairRequest.compound_id.in_(personal))
         query = query.where(match)
     page = paginate(query)
-    compounds = [tuple(row) for row in db.session.execute(
-        select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids)).order_by(Compound.name))]
-    may_file = bool(scope.roles & {Role.RESIDENT, *FILE_FOR_OTHERS_ROLES}) and "repairs.new" in current_app.view_functions
+    compounds = id_choices(db.session.execute(
+        select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids)).order_by(Compound.name)))
+    may_file = can(current_user, "repairs.file") and "repairs.new" in current_app.view_functions
     return render("repairs/queue.html", "results", page=page, now=now, q=q, filters=filters, compounds=compounds,
                   personal={r.id for r in page.items if sees_personal(current_user, r, personal)},
                   may_file=may_file, personal_search=bool(personal), labels=labels, categories=CATEGORIES, kinds=Kind.ALL, statuses=Status.ALL)

@@ -29,7 +29,7 @@ def _current() -> dict[tuple[str, str], int]:
 @bp.route("/service-levels", methods=["GET", "POST"])
 @login_required
 def service_levels():
-    require(current_user, "structure.manage")
+    require(current_user, "repairs.service_levels")
     configured = _current()
     values, errors = {}, {}
     if request.method == "POST":
@@ -43,7 +43,6 @@ def service_levels():
         if not errors:
             _save(values, configured)
             audit("service_levels.updated", None)
-            db.session.commit()
             flash(_("时限已保存，新的诉求按新时限计算。"), "success")
             return hx_redirect(url_for("repairs.service_levels"))
     else:

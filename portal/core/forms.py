@@ -1,0 +1,41 @@
+"""Form helpers every module shares: trimming, phone numbers, ids and choice lists.
+
+Forms check shape only (lengths, formats); what is allowed is decided by the services. A field
+whose value is an id uses `int_or_none`, so junk becomes None and the service (or the form's own
+message) says why — never WTForms' English "Not a valid choice".
+"""
+
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import Length, Regexp
+
+from portal.core.params import coerce_id, parse_id
+
+__all__ = ["PHONE", "NO_CHOICE", "REQUIRED", "choices_with_blank", "coerce_id", "id_choices", "int_or_none",
+           "strip", "too_long"]
+
+REQUIRED = _l("此项必填。")
+NO_CHOICE = _l("（无）")
+#: a mobile (11 digits) or a landline with its area code
+PHONE = Regexp(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", message=_l("请输入正确的手机号（11位）或座机号。"))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def int_or_none(value):
+    """Coerce without WTForms' English "invalid choice": a bad value becomes None."""
+    return parse_id(value)
+
+
+def too_long(limit: int):
+    return Length(max=limit, message=_l("最多 %(max)d 个字。", max=limit))
+
+
+def id_choices(rows) -> list[tuple]:
+    """(id, name) rows from SQLAlchemy as the plain tuples WTForms wants."""
+    return [tuple(row) for row in rows]
+
+
+def choices_with_blank(pairs, blank=NO_CHOICE) -> list[tuple]:
+    return [(0, blank), *pairs]

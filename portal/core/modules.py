@@ -1,0 +1,86 @@
+"""How a module plugs itself in: navigation entries, home-page to-dos, indicators and periodic tasks.
+
+Each domain package has `init_app(app)` that registers its blueprint and CLI commands and calls
+the functions below; `create_app` lists the packages once (`portal.MODULES`). Nothing here knows
+a module: the navigation, the home page and the task runner read only what was registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    endpoint: str
+    label: object  # a lazy string: rendered in the reader's language
+    key: str
+    rule: str  # shown to those for whom can(user, rule) holds
+    order: int
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One line of a person's to-do list on the home page: "3 requests to dispatch"."""
+
+    label: object
+    count: int
+    url: str
+    urgent: bool = False  #: overdue or otherwise late: shown first, in red
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    run: Callable[[], object]
+    every_seconds: int
+
+
+@dataclass
+class Registry:
+    nav: list[NavEntry] = field(default_factory=list)
+    todos: list[Callable] = field(default_factory=list)  # fn(user) -> list[Todo]
+    indicators: dict[str, Callable] = field(default_factory=dict)  # name -> fn(user, **period) -> dict
+    panels: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, template, fn(user) -> ctx|None)
+    tasks: list[Task] = field(default_factory=list)
+    demos: list[tuple[int, Callable]] = field(default_factory=list)  # (order, fn(today)) after the structure
+
+
+def registry(app: Flask | None = None) -> Registry:
+    app = app or current_app
+    return app.extensions.setdefault("portal", Registry())
+
+
+def add_nav(app: Flask, endpoint: str, label, key: str, *, rule: str, order: int) -> None:
+    registry(app).nav.append(NavEntry(endpoint, label, key, rule, order))
+
+
+def add_todos(app: Flask, provider: Callable) -> None:
+    """`provider(user) -> list[Todo]`: what this module asks of the user now (counted in SQL)."""
+    registry(app).todos.append(provider)
+
+
+def add_home_panel(app: Flask, template: str, provider: Callable, *, order: int) -> None:
+    """A section of the home page: `provider(user)` returns its template context, or None to hide it."""
+    registry(app).panels.append((order, template, provider))
+
+
+def add_indicators(app: Flask, name: str, provider: Callable) -> None:
+    """`provider(...)` computes a module's figures for the dashboards, never typed in."""
+    if name in registry(app).indicators:
+        raise ValueError(f"indicators {name!r} registered twice")
+    registry(app).indicators[name] = provider
+
+
+def add_task(app: Flask, name: str, run: Callable[[], object], *, every_seconds: int) -> None:
+    """A periodic job (escalations, reminders): run by cron through `flask tasks`, and now and then
+    by the web process for installations without cron."""
+    registry(app).tasks.append(Task(name, run, every_seconds))
+
+
+def add_demo(app: Flask, loader: Callable, *, order: int) -> None:
+    """`loader(today)` adds this module's demo data to a freshly loaded demo street."""
+    registry(app).demos.append((order, loader))

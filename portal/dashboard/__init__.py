@@ -1,0 +1,19 @@
+"""The home page per person: the to-dos and sections the modules registered."""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from portal.core.modules import add_nav
+from portal.core.permissions import rule
+
+
+@rule("dashboard.home")
+def _logged_in(user, obj=None) -> bool:
+    return True
+
+
+def init_app(app: Flask) -> None:
+    from portal.dashboard.views import bp
+
+    app.register_blueprint(bp)
+    add_nav(app, "dashboard.home", _l("首页"), "home", rule="dashboard.home", order=0)

@@ -1,0 +1,315 @@
+"""Who sees which part of the structure, and who may change it.
+
+Scope (what is visible) follows DOMAIN.md: the union of the scopes of every open position and
+household, computed once per request. Views load through the `get_*_or_404` helpers below, so
+out-of-scope objects are 404; the rules registered here (`structure.view`, `structure.manage` …)
+then answer 403 for visible objects the user may not act on. Every other module builds its own
+rules on `scope_of` and the role sets defined here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import abort, g, has_request_context
+from sqlalchemy import and_, false, or_, select
+
+from portal.core.clock import today
+from portal.core.permissions import rule
+from portal.extensions import db
+from portal.orgs.models import (
+    Building,
+    Community,
+    Compound,
+    Household,
+    HouseholdMember,
+    Organisation,
+    OrgKind,
+    Position,
+    Role,
+    ServiceContract,
+)
+
+COMMUNITY_ROLES = frozenset({Role.PARTY_SECRETARY, Role.PARTY_COMMITTEE, Role.COMMUNITY_WORKER})
+COMPOUND_ROLES = frozenset({Role.OWNERS_COMMITTEE, Role.BRANCH_MEMBER})
+PROPERTY_ROLES = frozenset({Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF})
+#: roles that act on residents and so may see their full phone and room
+PERSONAL_DATA_ROLES = frozenset({Role.STREET_ADMIN, *COMMUNITY_ROLES, Role.GRID_WORKER, Role.PROPERTY_MANAGER})
+#: roles that see a compound's structure (buildings, households, organisations); property staff are
+#: not among them: their scope is the requests assigned to them (DOMAIN.md)
+STAFF_ROLES = frozenset({Role.STREET_ADMIN, *COMMUNITY_ROLES, Role.GRID_WORKER, *COMPOUND_ROLES,
+                         Role.PROPERTY_MANAGER})
+
+
+@dataclass
+class Scope:
+    """What one user may see; computed once per request."""
+
+    roles: set[str] = field(default_factory=set)
+    street_ids: set[int] = field(default_factory=set)  # administered streets
+    community_ids: set[int] = field(default_factory=set)  # whole communities visible
+    compound_ids: set[int] = field(default_factory=set)  # every visible compound (includes the above)
+    compound_roles: dict[int, set[str]] = field(default_factory=dict)  # compound → roles held there
+    company_ids: set[int] = field(default_factory=set)  # property companies the user works for
+    household_ids: set[int] = field(default_factory=set)  # own households (residents)
+    organisation_ids: set[int] = field(default_factory=set)  # organisations the user holds posts in
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def roles_in(self, compound_id: int | None) -> set[str]:
+        return self.compound_roles.get(compound_id, set())
+
+    def compounds_with(self, roles) -> set[int]:
+        """Compounds where the user holds one of `roles`."""
+        roles = set(roles)
+        return {cid for cid, held in self.compound_roles.items() if held & roles}
+
+
+def compute_scope(user) -> Scope:
+    scope = Scope()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return scope
+    on = today()
+    positions = db.session.execute(
+        select(Position, Organisation).join(Organisation, Position.organisation_id == Organisation.id)
+        .where(Position.user_id == user.id, Position.is_open(on))
+    ).all()
+    grant: dict[int, set[str]] = {}
+
+    def add(compound_ids, role):
+        for cid in compound_ids:
+            grant.setdefault(cid, set()).add(role)
+
+    for pos, org in positions:
+        scope.roles.add(pos.role)
+        scope.organisation_ids.add(org.id)
+        community_wide = pos.role in COMMUNITY_ROLES or (pos.role == Role.GRID_WORKER and not pos.compound_id)
+        if pos.role == Role.STREET_ADMIN:
+            scope.street_ids.add(org.street_id)
+        elif community_wide and org.community_id:
+            scope.community_ids.add(org.community_id)
+            add(_compounds_of_communities({org.community_id}), pos.role)
+        elif pos.role == Role.GRID_WORKER and pos.compound_id:
+            add([pos.compound_id], pos.role)
+        elif pos.role in COMPOUND_ROLES and org.compound_id:
+            add([org.compound_id], pos.role)
+        elif pos.role in PROPERTY_ROLES:
+            scope.company_ids.add(org.id)
+    if scope.street_ids:
+        ids = set(db.session.scalars(select(Community.id).where(Community.street_id.in_(scope.street_ids))))
+        scope.community_ids |= ids
+        add(_compounds_of_communities(ids), Role.STREET_ADMIN)
+    _add_contracted_compounds(scope, positions, on, add)
+    homes = db.session.execute(
+        select(Household.id, Building.compound_id).join(Building, Household.building_id == Building.id)
+        .join(HouseholdMember, HouseholdMember.household_id == Household.id)
+        .where(HouseholdMember.user_id == user.id)
+    ).all()
+    for household_id, compound_id in homes:
+        scope.roles.add(Role.RESIDENT)
+        scope.household_ids.add(household_id)
+        add([compound_id], Role.RESIDENT)
+    scope.compound_roles = grant
+    scope.compound_ids = set(grant)
+    return scope
+
+
+def _add_contracted_compounds(scope: Scope, positions, on, add) -> None:
+    """Property staff reach the compounds their company serves under a current contract."""
+    if not scope.company_ids:
+        return
+    on_contract = db.session.execute(
+        select(ServiceContract.compound_id, ServiceContract.company_id).where(
+            ServiceContract.company_id.in_(scope.company_ids), ServiceContract.is_current(on))
+    ).all()
+    company_roles: dict[int, set[str]] = {}
+    for pos, org in positions:
+        if org.id in scope.company_ids:
+            company_roles.setdefault(org.id, set()).add(pos.role)
+    for compound_id, company_id in on_contract:
+        for role in company_roles.get(company_id, ()):
+            add([compound_id], role)
+
+
+def _compounds_of_communities(community_ids: set[int]) -> list[int]:
+    if not community_ids:
+        return []
+    return list(db.session.scalars(select(Compound.id).where(Compound.community_id.in_(community_ids))))
+
+
+def scope_of(user) -> Scope:
+    """The scope of `user`, cached for the request."""
+    if has_request_context():
+        cache = g.setdefault("_scopes", {})
+        key = getattr(user, "id", None)
+        if key not in cache:
+            cache[key] = compute_scope(user)
+        return cache[key]
+    return compute_scope(user)
+
+
+def forget_scope() -> None:
+    """Call after changing positions or contracts inside a request."""
+    if has_request_context():
+        g.pop("_scopes", None)
+
+
+# --- where an object sits -----------------------------------------------------------------------
+
+def compound_id_of(obj) -> int | None:
+    if isinstance(obj, Compound):
+        return obj.id
+    if isinstance(obj, Building):
+        return obj.compound_id
+    if isinstance(obj, Household):
+        return obj.building.compound_id
+    return getattr(obj, "compound_id", None)
+
+
+def street_id_of(obj) -> int | None:
+    if isinstance(obj, Community | Organisation):
+        return obj.street_id
+    cid = compound_id_of(obj)
+    if cid is not None:
+        compound = db.session.get(Compound, cid)
+        return compound.community.street_id if compound else None
+    return getattr(obj, "street_id", None)
+
+
+# --- the rules -----------------------------------------------------------------------------------
+
+def _administers(user, obj) -> bool:
+    scope = scope_of(user)
+    return bool(scope.street_ids) if obj is None else street_id_of(obj) in scope.street_ids
+
+
+rule("structure.manage")(_administers)
+rule("positions.manage")(_administers)
+rule("contracts.manage")(_administers)
+
+
+@rule("accounts.manage")
+def _manage_accounts(user, obj=None) -> bool:
+    return bool(scope_of(user).street_ids)
+
+
+rule("audit.view")(_manage_accounts)
+
+
+@rule("structure.view")
+def _view_structure(user, obj=None) -> bool:
+    """Staff roles see the structure of their compounds; a community page needs one of its compounds."""
+    scope = scope_of(user)
+    if obj is None:
+        return bool(scope.roles & STAFF_ROLES)
+    if isinstance(obj, Community):
+        return obj.id in scope.community_ids or any(
+            scope.roles_in(c.id) & STAFF_ROLES for c in obj.compounds)
+    return bool(scope.roles_in(compound_id_of(obj)) & STAFF_ROLES)
+
+
+@rule("household.personal")
+def _see_personal(user, obj) -> bool:
+    """Residents' names, rooms and phones: the household itself, and those who must act on them."""
+    scope = scope_of(user)
+    if isinstance(obj, Household) and obj.id in scope.household_ids:
+        return True
+    return bool(scope.roles_in(compound_id_of(obj)) & PERSONAL_DATA_ROLES)
+
+
+@rule("orgs.communities")
+def _see_communities(user, obj=None) -> bool:
+    return bool(scope_of(user).community_ids)
+
+
+@rule("orgs.my_home")
+def _has_home(user, obj=None) -> bool:
+    return bool(scope_of(user).household_ids)
+
+
+# --- loading inside the scope: out of scope is 404 ----------------------------------------------
+
+def visible_compound_ids(user) -> set[int]:
+    return scope_of(user).compound_ids
+
+
+def visible_community_ids(user) -> set[int]:
+    """Communities the user sees at least partly (whole, or through one of its compounds)."""
+    scope = scope_of(user)
+    ids = set(scope.community_ids)
+    if scope.compound_ids:
+        ids |= set(db.session.scalars(select(Compound.community_id).where(Compound.id.in_(scope.compound_ids))))
+    return ids
+
+
+def get_community_or_404(user, community_id: int) -> Community:
+    community = db.session.get(Community, community_id)
+    if community is None or community.id not in visible_community_ids(user):
+        abort(404)
+    return community
+
+
+def get_compound_or_404(user, compound_id: int) -> Compound:
+    compound = db.session.get(Compound, compound_id)
+    if compound is None or compound.id not in visible_compound_ids(user):
+        abort(404)
+    return compound
+
+
+def get_building_or_404(user, building_id: int) -> Building:
+    building = db.session.get(Building, building_id)
+    if building is None or building.compound_id not in visible_compound_ids(user):
+        abort(404)
+    return building
+
+
+def get_household_or_404(user, household_id: int) -> Household:
+    """Residents open their own homes; staff roles every home of their compounds."""
+    household = db.session.get(Household, household_id)
+    if household is None:
+        abort(404)
+    scope = scope_of(user)
+    if household.id not in scope.household_ids and not (scope.roles_in(household.building.compound_id) & STAFF_ROLES):
+        abort(404)
+    return household
+
+
+def organisation_visibility(user):
+    """The WHERE clause of the organisations `user` may see: their street's (administrators), their
+    own, their staff compounds' and the property companies serving them, their communities'."""
+    scope = scope_of(user)
+    staff_compounds = scope.compounds_with(STAFF_ROLES)
+    conditions = []
+    if scope.street_ids:
+        conditions.append(Organisation.street_id.in_(scope.street_ids))
+    if scope.organisation_ids:
+        conditions.append(Organisation.id.in_(scope.organisation_ids))
+    if staff_compounds:
+        conditions.append(Organisation.compound_id.in_(staff_compounds))
+        served = select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(staff_compounds))
+        conditions.append(and_(
+            Organisation.compound_id.is_(None), Organisation.community_id.is_(None),
+            Organisation.kind == OrgKind.PROPERTY_COMPANY, Organisation.id.in_(served),
+        ))
+    if scope.community_ids:
+        conditions.append(and_(Organisation.compound_id.is_(None), Organisation.community_id.in_(scope.community_ids)))
+    return or_(*conditions) if conditions else false()
+
+
+def organisation_visible(user, org: Organisation) -> bool:
+    return db.session.scalar(
+        select(Organisation.id).where(Organisation.id == org.id, organisation_visibility(user))) is not None
+
+
+def get_organisation_or_404(user, organisation_id: int) -> Organisation:
+    """A visible organisation. A body of the user's own compound that they may not open (a resident and
+    their owners' committee) is in scope but not theirs: 403, not 404."""
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    if organisation_visible(user, organisation):
+        return organisation
+    if organisation.compound_id is not None and organisation.compound_id in scope_of(user).compound_ids:
+        abort(403)
+    abort(404)

@@ -1,0 +1,236 @@
+"""Who sees which repair requests, who answers for them, and who may act on them.
+
+Every repairs rule is stated here once: the role sets, the visibility clause in SQL (the queues and
+the request page share it, so out of the list means 404 on the page), the loaders, and the "who"
+predicates the workflow's step table (services.STEPS) is built from.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import and_, false, or_, select
+
+from portal.core.clock import now_utc, today
+from portal.core.permissions import rule
+from portal.extensions import db
+from portal.orgs.models import Compound, Organisation, OrgKind, Position, Role, ServiceContract
+from portal.orgs.permissions import COMMUNITY_ROLES, PERSONAL_DATA_ROLES, PROPERTY_ROLES, scope_of
+from portal.orgs.services import current_company_id
+from portal.repairs.models import Kind, Level, RepairRequest
+
+#: who dispatches at each level of responsibility (property company → community → street)
+DISPATCH_ROLES = {
+    Level.PROPERTY: frozenset({Role.PROPERTY_MANAGER}),
+    Level.COMMUNITY: COMMUNITY_ROLES,
+    Level.STREET: frozenset({Role.STREET_ADMIN}),
+}
+#: who may be named handler at each level
+HANDLER_ROLES = {
+    Level.PROPERTY: (Role.PROPERTY_STAFF, Role.PROPERTY_MANAGER),
+    Level.COMMUNITY: (Role.COMMUNITY_WORKER, Role.GRID_WORKER, *sorted(COMMUNITY_ROLES)),
+    Level.STREET: (Role.STREET_ADMIN,),
+}
+DISPATCHER_ROLES = frozenset().union(*DISPATCH_ROLES.values())
+#: whoever can be a handler at some level: the only roles that may ever take a handler's step
+MAY_HANDLE_ROLES = frozenset().union(*HANDLER_ROLES.values())
+#: staff who file on a resident's behalf (phone call, walk-in, patrol)
+FILE_FOR_OTHERS_ROLES = frozenset({*PROPERTY_ROLES, *COMMUNITY_ROLES, Role.GRID_WORKER, Role.STREET_ADMIN})
+#: community and street staff reclassify; 专事 never sits with the property company
+TRIAGE_ROLES = frozenset({*COMMUNITY_ROLES, Role.STREET_ADMIN})
+KIND_LEVEL = {Kind.HOUSEHOLD: Level.PROPERTY, Kind.COMMUNITY: Level.COMMUNITY,
+              Kind.DEPARTMENT: Level.COMMUNITY, Kind.HARD: Level.STREET}
+
+
+# --- who answers for a request ------------------------------------------------------------------
+
+def responsible_level(req: RepairRequest) -> int:
+    """The kind sets the first level, escalation raises it; a compound without a property company
+    has its household matters handled by the community."""
+    level = max(KIND_LEVEL[req.kind], req.escalation_level)
+    if level == Level.PROPERTY and current_company_id(req.compound_id) is None:
+        return Level.COMMUNITY
+    return level
+
+
+def people_at_level(req: RepairRequest, level: int, roles):
+    """A select of the active users holding an open post with one of `roles` in the body that answers
+    for this request at `level`: its property company, its community, or its street."""
+    from portal.auth.models import User
+
+    compound = db.session.get(Compound, req.compound_id)
+    query = (select(User).join(Position, Position.user_id == User.id)
+             .join(Organisation, Organisation.id == Position.organisation_id)
+             .where(User.active.is_(True), Position.role.in_(roles), Position.is_open(today())))
+    if level == Level.PROPERTY:
+        return query.where(Organisation.id == current_company_id(req.compound_id))
+    if level == Level.COMMUNITY:
+        return query.where(Organisation.community_id == compound.community_id,
+                           Organisation.kind.in_([OrgKind.RESIDENTS_COMMITTEE, OrgKind.PARTY_COMMITTEE]))
+    return query.where(Organisation.street_id == compound.community.street_id)
+
+
+def dispatchers(req: RepairRequest):
+    """A select of whoever dispatches at the request's current level."""
+    level = responsible_level(req)
+    return people_at_level(req, level, DISPATCH_ROLES[level])
+
+
+def handler_candidates(req: RepairRequest) -> list:
+    """People the dispatcher may assign at the current level, in one query."""
+    from portal.auth.models import User
+
+    level = responsible_level(req)
+    return list(db.session.scalars(people_at_level(req, level, HANDLER_ROLES[level]).distinct().order_by(User.name)))
+
+
+# --- who may act -----------------------------------------------------------------------------------
+
+def roles_here(user, req: RepairRequest) -> set[str]:
+    return scope_of(user).roles_in(req.compound_id)
+
+
+def may_dispatch(user, req: RepairRequest) -> bool:
+    return bool(roles_here(user, req) & DISPATCH_ROLES[responsible_level(req)])
+
+
+def may_ever_dispatch(user, req: RepairRequest) -> bool:
+    """Holds a dispatching role of some level here (else a dispatch step is 403)."""
+    return bool(roles_here(user, req) & DISPATCHER_ROLES)
+
+
+def may_triage(user, req: RepairRequest) -> bool:
+    """Community and street staff may (re)classify; the property manager only while the request is
+    still the property company's and unconfirmed, so a company cannot pull a community matter back."""
+    roles = roles_here(user, req)
+    if roles & TRIAGE_ROLES:
+        return True
+    return (Role.PROPERTY_MANAGER in roles and not req.kind_confirmed
+            and responsible_level(req) == Level.PROPERTY)
+
+
+def may_send_to_department(user, req: RepairRequest) -> bool:
+    return bool(roles_here(user, req) & TRIAGE_ROLES)
+
+
+def is_handler(user, req: RepairRequest) -> bool:
+    """The assigned handler, while the compound is still in their scope (posts and contracts end)."""
+    return req.handler_id == user.id and req.compound_id in scope_of(user).compound_ids
+
+
+def may_ever_handle(user, req: RepairRequest) -> bool:
+    """The handler, or a role that can be a handler here (else a handler's step is 403)."""
+    return req.handler_id == user.id or bool(roles_here(user, req) & MAY_HANDLE_ROLES)
+
+
+def is_requester(user, req: RepairRequest) -> bool:
+    if req.requester_id is not None:
+        return req.requester_id == user.id
+    return req.household_id is not None and req.household_id in scope_of(user).household_ids
+
+
+def may_file_for_others(user, compound_id: int) -> bool:
+    return bool(scope_of(user).roles_in(compound_id) & FILE_FOR_OTHERS_ROLES)
+
+
+def filing_compound_ids(user) -> set[int]:
+    """Compounds where the user files on residents' behalf."""
+    return scope_of(user).compounds_with(FILE_FOR_OTHERS_ROLES)
+
+
+@rule("repairs.queue")
+def _has_queue(user, obj=None) -> bool:
+    return bool(scope_of(user).compound_ids)
+
+
+rule("repairs.board")(_has_queue)
+
+
+@rule("repairs.file")
+def _may_file(user, obj=None) -> bool:
+    """Residents for their homes; staff for residents of their compounds."""
+    scope = scope_of(user)
+    return bool(scope.household_ids) or bool(filing_compound_ids(user))
+
+
+@rule("repairs.service_levels")
+def _may_set_service_levels(user, obj=None) -> bool:
+    """One deployment serves one city's agreed table: only street administrators change it."""
+    return bool(scope_of(user).street_ids)
+
+
+# --- who sees what ---------------------------------------------------------------------------------
+
+def _without_property_company():
+    """Compounds with no current contract: their household matters fall to the community."""
+    served = select(ServiceContract.compound_id).where(ServiceContract.is_current(today()))
+    return RepairRequest.compound_id.not_in(served)
+
+
+def visibility(user, now=None):
+    """The WHERE clause: everything `user` may see, per role (DOMAIN.md, Workflow 1); a user with
+    several roles sees the union."""
+    now = now or now_utc()
+    scope = scope_of(user)
+    overdue = RepairRequest.is_overdue(now)
+    conditions = [RepairRequest.requester_id == user.id]
+    if scope.compound_ids:
+        # The handler, and whoever filed it, follow the request only while its compound stays in their
+        # scope (a repairman who left the company, or a company whose contract ended, loses it).
+        conditions.append(and_(or_(RepairRequest.handler_id == user.id, RepairRequest.filed_by_id == user.id),
+                               RepairRequest.compound_id.in_(scope.compound_ids)))
+    if scope.household_ids:
+        conditions.append(RepairRequest.household_id.in_(scope.household_ids))
+    whole = scope.compounds_with({Role.PROPERTY_MANAGER, Role.GRID_WORKER, Role.OWNERS_COMMITTEE})
+    if whole:
+        conditions.append(RepairRequest.compound_id.in_(whole))
+    community = scope.compounds_with(COMMUNITY_ROLES)
+    if community:
+        conditions.append(and_(RepairRequest.compound_id.in_(community), or_(
+            RepairRequest.kind != Kind.HOUSEHOLD, overdue, RepairRequest.escalation_level >= Level.COMMUNITY,
+            _without_property_company(),
+        )))
+    street = scope.compounds_with({Role.STREET_ADMIN})
+    if street:
+        conditions.append(and_(RepairRequest.compound_id.in_(street), or_(
+            RepairRequest.kind == Kind.HARD, overdue, RepairRequest.escalation_level >= Level.STREET,
+        )))
+    return or_(*conditions) if conditions else false()
+
+
+def request_visible(user, req: RepairRequest) -> bool:
+    return db.session.scalar(select(RepairRequest.id).where(RepairRequest.id == req.id, visibility(user))) is not None
+
+
+def get_request_or_404(user, request_id: int) -> RepairRequest:
+    req = db.session.get(RepairRequest, request_id)
+    if req is None or not request_visible(user, req):
+        abort(404)
+    return req
+
+
+def personal_compound_ids(user) -> set[int]:
+    """Compounds where the user's role lets them see residents' names, rooms and phones."""
+    return scope_of(user).compounds_with(PERSONAL_DATA_ROLES)
+
+
+def sees_personal(user, req: RepairRequest, personal_compounds: set[int] | None = None) -> bool:
+    """Those who act on the request (the handler, whoever filed it, the requester's household) and the
+    personal-data roles of its compound; everyone else sees the room and phone masked."""
+    if personal_compounds is None:
+        personal_compounds = personal_compound_ids(user)
+    scope = scope_of(user)
+    acts_here = req.compound_id in scope.compound_ids
+    return ((acts_here and user.id in (req.handler_id, req.filed_by_id)) or req.requester_id == user.id
+            or (req.household_id is not None and req.household_id in scope.household_ids)
+            or req.compound_id in personal_compounds)
+
+
+def photo_visible(user, photo) -> bool:
+    """Filing photos can show the inside of a home, so they follow the request's visibility; result
+    photos of a closed request are on the compound's public board, for everyone in the compound."""
+    from portal.repairs.models import Status
+
+    req = photo.request
+    on_board = (photo.stage == "result" and req.status == Status.CLOSED
+                and req.compound_id in scope_of(user).compound_ids)
+    return on_board or request_visible(user, req)

@@ -26,6 +26,7 @@ run: $(VENV)/.installed translations
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check portal tests
+	$(BIN)/lint-imports --no-cache
 
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set (CI: always).
 test: $(VENV)/.installed translations lint

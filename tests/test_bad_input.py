@@ -43,3 +43,25 @@ def test_junk_posts_never_answer_500(app, world, role):
         if client.get(path).status_code >= 500:
             failures.append((path, False, 500))
     assert not failures, failures
+
+
+JUNK_BLOCKS = ["content", "phone", "password_form", "buildings", "../base", "x" * 300, "form"]
+
+
+@pytest.mark.parametrize("role", [Role.STREET_ADMIN, Role.RESIDENT])
+def test_junk_blocks_never_answer_500(app, world, role):
+    """Every page, asked for blocks it does not allow (or that need context it lacks), answers 400 or a fragment."""
+    client = login_as(app.test_client(), world["users"][role])
+    inside = objects(world, True)
+    failures = []
+    for endpoint, (method, kind, _allowed) in MATRIX.items():
+        if method != "GET" or endpoint not in app.view_functions:
+            continue
+        kwargs = {} if kind is None else {inside[kind][0]: inside[kind][1]}
+        with app.test_request_context():
+            url = url_for(endpoint, **kwargs)
+        for block in JUNK_BLOCKS:
+            response = client.get(url, headers={"HX-Request": "true", "X-Block": block})
+            if response.status_code >= 500:
+                failures.append((endpoint, block, response.status_code))
+    assert not failures, failures

@@ -33,3 +33,16 @@ def test_upgrade_and_downgrade_from_empty_sqlite(tmp_path):
         assert set(db.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         db.engine.dispose()
+
+
+def test_alembic_has_exactly_one_head():
+    """Two branches each adding a revision must be chained before they land: `upgrade` needs one head."""
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).resolve().parents[2] / "migrations"))
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, heads

@@ -26,16 +26,15 @@ def is_stale(form, obj) -> bool:
     return str(form.row_version.data or "") != str(obj.version)
 
 
-def save_form(form, obj, *, duplicate: tuple[str, str], prepare: Callable | None = None,
-              setup: Callable | None = None):
+def save_form(form, obj, *, duplicate: tuple[str, str], prepare: Callable | None = None):
     """Populate `obj` from `form` for the request to commit. Returns (saved, form to show).
 
-    `prepare(obj)` tidies the record before the flush; `setup(form)` fills the choices of a
-    refreshed form. A unique-constraint clash puts `duplicate[1]` next to field `duplicate[0]`.
+    `prepare(obj)` tidies the record before the flush. A unique-constraint clash puts `duplicate[1]`
+    next to field `duplicate[0]`; a stale version shows the fresh record (with the form's own choices).
     """
     is_new = obj.id is None
     if not is_new and is_stale(form, obj):
-        return False, _fresh(form, obj, setup)
+        return False, _fresh(form, obj)
     with refusals(duplicate=RuleError(duplicate[1], duplicate[0])) as outcome:
         form.populate_obj(obj)
         if prepare:
@@ -44,17 +43,15 @@ def save_form(form, obj, *, duplicate: tuple[str, str], prepare: Callable | None
         db.session.flush()
         audit(f"{type(obj).__name__.lower()}.{'created' if is_new else 'updated'}", obj)
     if outcome.conflict:
-        return False, _fresh(form, obj, setup)
+        return False, _fresh(form, obj)
     if not outcome.ok:
         place(form, outcome.error)
     return outcome.ok, form
 
 
-def _fresh(form, obj, setup):
+def _fresh(form, obj):
     db.session.refresh(obj)
-    fresh = type(form)(formdata=None, obj=obj)
-    if setup:
-        setup(fresh)
+    fresh = form.fresh(obj) if hasattr(form, "fresh") else type(form)(formdata=None, obj=obj)
     fresh.row_version.data = str(obj.version)
     fresh.form_errors.append(CONFLICT)
     return fresh

@@ -39,3 +39,27 @@ def id_choices(rows) -> list[tuple]:
 
 def choices_with_blank(pairs, blank=NO_CHOICE) -> list[tuple]:
     return [(0, blank), *pairs]
+
+
+class ContextChoices:
+    """A form that fills its own choices from the context the view gives it:
+
+        form = CompoundForm(obj=compound, communities=rows)
+
+    `context_names` lists the keyword arguments it takes; `fill(**context)` sets the choices. The
+    context is kept, so a fresh copy of the form (after a conflict) gets the same choices.
+    """
+
+    context_names: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        self.context = {name: kwargs.pop(name, None) for name in self.context_names}
+        super().__init__(*args, **kwargs)
+        self.fill(**self.context)
+
+    def fill(self, **context) -> None:
+        raise NotImplementedError
+
+    def fresh(self, obj):
+        """The same form showing `obj` as it is now, with the same choices."""
+        return type(self)(formdata=None, obj=obj, **self.context)

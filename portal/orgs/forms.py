@@ -17,14 +17,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.core.concurrency import VersionField
-from portal.core.params import coerce_id
-
-REQUIRED = _l("此项必填。")
-PHONE = Regexp(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", message=_l("请输入正确的手机号（11位）或座机号。"))
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
+from portal.core.forms import (
+    PHONE,
+    REQUIRED,
+    ContextChoices,
+    choices_with_blank,
+    coerce_id,
+    id_choices,
+    strip,
+)
 
 
 class CommunityForm(FlaskForm):
@@ -33,12 +34,16 @@ class CommunityForm(FlaskForm):
     address = StringField(_l("地址"), filters=[strip], validators=[Optional(), Length(max=200)])
 
 
-class CompoundForm(FlaskForm):
+class CompoundForm(ContextChoices, FlaskForm):
+    context_names = ("communities",)
     row_version = VersionField()
     community_id = SelectField(_l("所属社区"), coerce=coerce_id, validators=[DataRequired(REQUIRED)])
     name = StringField(_l("小区名称"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     address = StringField(_l("地址"), filters=[strip], validators=[Optional(), Length(max=200)])
     grid_name = StringField(_l("网格名称"), filters=[strip], validators=[Optional(), Length(max=100)])
+
+    def fill(self, communities=None) -> None:
+        self.community_id.choices = id_choices(communities or [])
 
 
 class BuildingForm(FlaskForm):
@@ -47,7 +52,8 @@ class BuildingForm(FlaskForm):
     floors = IntegerField(_l("层数"), validators=[Optional(), NumberRange(1, 200, _l("层数须在 1 到 200 之间。"))])
 
 
-class HouseholdForm(FlaskForm):
+class HouseholdForm(ContextChoices, FlaskForm):
+    context_names = ("buildings",)
     row_version = VersionField()
     building_id = SelectField(_l("楼栋"), coerce=coerce_id, validators=[DataRequired(REQUIRED)])
     unit = StringField(_l("单元"), filters=[strip], validators=[Optional(), Length(max=20)])
@@ -55,6 +61,9 @@ class HouseholdForm(FlaskForm):
     area_m2 = DecimalField(_l("面积（平方米）"), places=2, validators=[Optional(), NumberRange(0.01, 99999, _l("面积须为大于 0 的数字。"))])
     owner_name = StringField(_l("业主姓名"), filters=[strip], validators=[Optional(), Length(max=64)])
     owner_phone = StringField(_l("联系电话"), filters=[strip], validators=[Optional(), PHONE])
+
+    def fill(self, buildings=None) -> None:
+        self.building_id.choices = [(b.id, b.name) for b in buildings or []]
 
 
 class ImportForm(FlaskForm):
@@ -71,7 +80,8 @@ class MemberForm(FlaskForm):
     relation = SelectField(_l("关系"), choices=[("owner", _l("业主")), ("family", _l("家庭成员")), ("tenant", _l("租户"))])
 
 
-class ContractForm(FlaskForm):
+class ContractForm(ContextChoices, FlaskForm):
+    context_names = ("companies",)
     company_id = SelectField(_l("物业企业"), coerce=coerce_id, validators=[DataRequired(REQUIRED)])
     start_date = DateField(_l("开始日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
     end_date = DateField(_l("结束日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
@@ -80,6 +90,9 @@ class ContractForm(FlaskForm):
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:
             raise ValidationError(_l("结束日期不能早于开始日期。"))
+
+    def fill(self, companies=None) -> None:
+        self.company_id.choices = id_choices(companies or [])
 
 
 class OrganisationForm(FlaskForm):
@@ -92,12 +105,22 @@ class OrganisationForm(FlaskForm):
     note = TextAreaField(_l("备注"), filters=[strip], validators=[Optional(), Length(max=500)])
 
 
-class PositionForm(FlaskForm):
+class PositionForm(ContextChoices, FlaskForm):
+    """The roles that fit the organisation's kind; for grid workers, the community's compounds as grids.
+    Both are checked again by the service, which gives its own message (hence no choice validation)."""
+
+    context_names = ("roles", "grids")
     person = StringField(_l("人员（手机号或用户名）"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=64)])
     role = SelectField(_l("职责"), validators=[DataRequired(REQUIRED)])
     title = StringField(_l("职务名称（如 书记、委员、项目经理）"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=50)])
     compound_id = SelectField(_l("负责网格（仅网格员）"), coerce=coerce_id, validators=[Optional()])
     start_date = DateField(_l("任职开始日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
+
+    def fill(self, roles=None, grids=None) -> None:
+        self.role.choices = list(roles or [])
+        self.role.validate_choice = False
+        self.compound_id.choices = choices_with_blank(id_choices(grids or []))
+        self.compound_id.validate_choice = False
 
 
 class EndPositionForm(FlaskForm):
@@ -128,13 +151,6 @@ class NewPersonForm(PersonForm):
 
 class ResetPasswordForm(FlaskForm):
     password = StringField(_l("新的临时密码"), validators=[DataRequired(REQUIRED)])
-
-
-NO_CHOICE = _l("（无）")
-
-
-def choices_with_blank(pairs, blank=NO_CHOICE):
-    return [(0, blank), *pairs]
 
 
 def digits(value: str) -> str:

@@ -8,24 +8,11 @@ concerns — the field names here match those names. Every form carries the requ
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
-from portal.core.params import parse_id
+from portal.core.forms import ContextChoices, int_or_none, strip, too_long
 from portal.repairs.labels import KIND_LABELS
 from portal.repairs.models import Kind
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def int_or_none(value):
-    """Coerce without WTForms' English "invalid choice": a bad value becomes None and the service says why."""
-    return parse_id(value)
-
-
-def too_long(limit: int):
-    return Length(max=limit, message=_l("最多 %(max)d 个字。", max=limit))
 
 
 class ActionForm(FlaskForm):
@@ -41,9 +28,15 @@ class TriageForm(ActionForm):
     reason = TextAreaField(_l("理由（更改类型时必填）"), filters=[strip], validators=[Optional(), too_long(500)])
 
 
-class AssignForm(ActionForm):
+class AssignForm(ContextChoices, ActionForm):
+    """The handlers the dispatcher may choose now (the service checks the choice again)."""
+
+    context_names = ("candidates",)
     handler_id = SelectField(_l("处理人"), coerce=int_or_none, validate_choice=False)
     note = StringField(_l("备注"), filters=[strip], validators=[Optional(), too_long(200)])
+
+    def fill(self, candidates=None) -> None:
+        self.handler_id.choices = [("", _l("请选择处理人")), *((u.id, u.name) for u in candidates or [])]
 
 
 class AcceptForm(ActionForm):

@@ -8,21 +8,11 @@ building and room, the channel the request came in by and the contact person.
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from portal.core.params import parse_id
+from portal.core.forms import PHONE, int_or_none, strip
 from portal.repairs.labels import CATEGORY_LABELS, CHANNEL_LABELS, URGENCY_LABELS
 from portal.repairs.models import CATEGORIES, CHANNELS, URGENCIES
-
-PHONE = Regexp(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", message=_l("请输入正确的手机号（11位）或座机号。"))
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _int_or_none(value):
-    return parse_id(value)
 
 
 class FilingForm(FlaskForm):
@@ -51,11 +41,11 @@ class OnBehalfForm(FilingForm):
     """Staff filing for a resident (phone call, walk-in) or for what they saw on patrol."""
 
     location = None  # replaced by compound + where + building/room
-    compound_id = SelectField(_l("小区"), coerce=_int_or_none, validate_choice=False,
+    compound_id = SelectField(_l("小区"), coerce=int_or_none, validate_choice=False,
                               validators=[DataRequired(_l("请选择小区。"))])
     where = RadioField(_l("报修位置"), choices=[("household", _l("住户家中")), ("public", _l("公共区域"))],
                        default="household", validators=[InputRequired(_l("请选择报修位置。"))])
-    building_id = SelectField(_l("楼栋"), coerce=_int_or_none, validate_choice=False)
+    building_id = SelectField(_l("楼栋"), coerce=int_or_none, validate_choice=False)
     unit = StringField(_l("单元"), filters=[strip], validators=[Length(max=20)])
     room = StringField(_l("房号"), filters=[strip], validators=[Length(max=20)])
     channel = RadioField(_l("来源渠道"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS], default="phone",

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from portal.core.clock import today
 from portal.core.concurrency import load_version, save_form
-from portal.core.forms import id_choices
 from portal.core.paging import paginate
 from portal.core.params import parse_id
 from portal.core.permissions import require
@@ -64,20 +63,16 @@ def compounds():
                   committees=committees, community_choices=community_choices, q=q, community_id=community_id)
 
 
-def _community_choices():
+def _communities():
+    """The communities of the streets the user administers, as (id, name) rows."""
     streets = scope_of(current_user).street_ids
-    return [tuple(row) for row in db.session.execute(
-        select(Community.id, Community.name).where(Community.street_id.in_(streets)).order_by(Community.name)
-    )]
+    return db.session.execute(
+        select(Community.id, Community.name).where(Community.street_id.in_(streets)).order_by(Community.name)).all()
 
 
 def _tidy_compound(compound: Compound) -> None:
     compound.address = compound.address or None
     compound.grid_name = compound.grid_name or None
-
-
-def _setup_compound(form) -> None:
-    form.community_id.choices = _community_choices()
 
 
 def _tidy_building(building: Building) -> None:
@@ -88,14 +83,12 @@ def _tidy_building(building: Building) -> None:
 @login_required
 def compound_new():
     require(current_user, "structure.manage")
-    form = CompoundForm()
-    form.community_id.choices = _community_choices()
+    form = CompoundForm(communities=_communities())
     if not form.community_id.data and request.method == "GET":
         form.community_id.data = _int_arg("community")
     if form.validate_on_submit():
         compound = Compound()
-        saved, form = save_form(form, compound, duplicate=("name", _("该社区已有同名小区。")),
-                                prepare=_tidy_compound, setup=_setup_compound)
+        saved, form = save_form(form, compound, duplicate=("name", _("该社区已有同名小区。")), prepare=_tidy_compound)
         if saved:
             flash(_("已创建小区“%(name)s”。", name=compound.name), "success")
             return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))
@@ -126,12 +119,10 @@ def compound_detail(compound_id: int):
 def compound_edit(compound_id: int):
     compound = get_compound_or_404(current_user, compound_id)
     require(current_user, "structure.manage", compound)
-    form = CompoundForm(obj=compound)
-    _setup_compound(form)
+    form = CompoundForm(obj=compound, communities=_communities())
     load_version(form, compound)
     if form.validate_on_submit():
-        saved, form = save_form(form, compound, duplicate=("name", _("该社区已有同名小区。")),
-                                prepare=_tidy_compound, setup=_setup_compound)
+        saved, form = save_form(form, compound, duplicate=("name", _("该社区已有同名小区。")), prepare=_tidy_compound)
         if saved:
             flash(_("已保存。"), "success")
             return hx_redirect(url_for("orgs.compound_detail", compound_id=compound.id))
@@ -174,11 +165,10 @@ def building_edit(building_id: int):
 def contract_new(compound_id: int):
     compound = get_compound_or_404(current_user, compound_id)
     require(current_user, "contracts.manage", compound)
-    form = ContractForm()
-    form.company_id.choices = id_choices(db.session.execute(
+    form = ContractForm(companies=db.session.execute(
         select(Organisation.id, Organisation.name).where(
             Organisation.kind == OrgKind.PROPERTY_COMPANY, Organisation.street_id == compound.community.street_id
-        ).order_by(Organisation.name)))
+        ).order_by(Organisation.name)).all())
     if form.validate_on_submit():
         company = db.session.get(Organisation, form.company_id.data)
         with refusals(form, default="company_id") as outcome:

@@ -45,21 +45,15 @@ def households(compound_id: int):
                   personal=can(current_user, "household.personal", compound))
 
 
-def _building_choices(compound):
-    return [(b.id, b.name) for b in compound.buildings]
-
-
 @bp.route("/compounds/<int:compound_id>/households/new", methods=["GET", "POST"])
 @login_required
 def household_new(compound_id: int):
     compound = get_compound_or_404(current_user, compound_id)
     require(current_user, "structure.manage", compound)
-    form = HouseholdForm()
-    form.building_id.choices = _building_choices(compound)
+    form = HouseholdForm(buildings=compound.buildings)
     if form.validate_on_submit():
         household = Household()
-        saved, form = save_form(form, household, duplicate=DUPLICATE_ROOM, prepare=_tidy,
-                                setup=lambda f: _setup(f, compound))
+        saved, form = save_form(form, household, duplicate=DUPLICATE_ROOM, prepare=_tidy)
         if saved:
             flash(_("已添加房屋。"), "success")
             return hx_redirect(url_for("orgs.households", compound_id=compound.id))
@@ -72,10 +66,6 @@ DUPLICATE_ROOM = ("room", _l("该楼栋的这个单元已有同一房号。"))
 def _tidy(household: Household) -> None:
     household.owner_name = household.owner_name or None
     household.owner_phone = household.owner_phone or None
-
-
-def _setup(form, compound) -> None:
-    form.building_id.choices = _building_choices(compound)
 
 
 @bp.route("/households/<int:household_id>")
@@ -94,12 +84,10 @@ def household_edit(household_id: int):
     household = get_household_or_404(current_user, household_id)
     require(current_user, "structure.manage", household)
     compound = household.building.compound
-    form = HouseholdForm(obj=household)
-    _setup(form, compound)
+    form = HouseholdForm(obj=household, buildings=compound.buildings)
     load_version(form, household)
     if form.validate_on_submit():
-        saved, form = save_form(form, household, duplicate=DUPLICATE_ROOM, prepare=_tidy,
-                                setup=lambda f: _setup(f, compound))
+        saved, form = save_form(form, household, duplicate=DUPLICATE_ROOM, prepare=_tidy)
         if saved:
             flash(_("已保存。"), "success")
             return hx_redirect(url_for("orgs.household_detail", household_id=household.id))

@@ -188,17 +188,11 @@ def organisation_detail(org_id: int):
 def position_new(org_id: int):
     organisation = get_organisation_or_404(current_user, org_id)
     require(current_user, "positions.manage", organisation)
-    form = PositionForm()
-    form.role.choices = [(r, services.ROLE_LABELS[r]) for r in Role.BY_ORG_KIND.get(organisation.kind, ())]
-    # A role that does not fit the kind gets the service's own message, not a generic "invalid choice".
-    form.role.validate_choice = False
-    grids = []
-    if organisation.community_id:
-        grids = id_choices(db.session.execute(
-            select(Compound.id, Compound.name).where(Compound.community_id == organisation.community_id)
-            .order_by(Compound.name)))
-    form.compound_id.choices = choices_with_blank(grids)
-    form.compound_id.validate_choice = False  # the service checks the grid belongs to the community
+    grids = db.session.execute(
+        select(Compound.id, Compound.name).where(Compound.community_id == organisation.community_id)
+        .order_by(Compound.name)).all() if organisation.community_id else []
+    form = PositionForm(roles=[(r, services.ROLE_LABELS[r]) for r in Role.BY_ORG_KIND.get(organisation.kind, ())],
+                        grids=grids)
     if request.method == "GET":
         form.start_date.data = today()
         if len(form.role.choices) == 1:

@@ -5,7 +5,6 @@ so the user sees the message beside what they typed, on top of the fresh state o
 """
 
 from flask import current_app
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -33,6 +32,8 @@ def _fresh_form(name, req):
     data = {"version": str(req.version)}
     if name == "triage":
         data["kind"] = req.kind
+    if name == "assign":
+        return FORMS[name](formdata=None, data=data, candidates=handler_candidates(req))
     return FORMS[name](formdata=None, data=data)
 
 
@@ -59,8 +60,6 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
         forms[posted[0]] = posted[1]
     for step, form in forms.items():
         with_ids(form, step)
-    if "assign" in forms:
-        forms["assign"].handler_id.choices = [("", _("请选择处理人"))] + [(u.id, u.name) for u in handler_candidates(req)]
     events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == req.id)
                                 .options(selectinload(RequestEvent.actor)).order_by(RequestEvent.id)).all()
     visits = db.session.execute(select(ReturnVisit, User.name).join(User, User.id == ReturnVisit.by_id)

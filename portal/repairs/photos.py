@@ -22,7 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.repairs.models import RepairRequest, RequestPhoto
+from portal.repairs.models import PhotoStage, RepairRequest, RequestPhoto
 
 MAX_PHOTOS = 6  # per request and stage
 MAX_BYTES = 10 * 1024 * 1024
@@ -30,7 +30,7 @@ MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
 MAX_SIDE = 2000
 QUALITY = 85
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")  # MPO (some cameras) opens as JPEG
-STAGES = ("filing", "result")
+STAGES = tuple(PhotoStage)
 
 
 class PhotoError(ValueError):

@@ -66,7 +66,7 @@ class Scope:
         return self.compound_roles.get(compound_id, set())
 
 
-def compute_scope(user) -> Scope:
+def compute_scope(user) -> Scope:  # noqa: C901
     scope = Scope()
     if user is None or not getattr(user, "is_authenticated", False):
         return scope

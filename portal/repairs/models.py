@@ -161,19 +161,20 @@ class RepairRequest(VersionedMixin, TimestampMixin, db.Model):
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     #: 专事: the government department the request was passed to (free text)
     department: Mapped[str | None] = mapped_column(String(100))
-    #: 专事: that department's answer, as recorded by community staff
+    #: 专事: that department's answer, as the dispatcher recorded it when it came
     department_reply: Mapped[str | None] = mapped_column(Text)
     #: deadline from the service level (category × urgency); set again when reopened
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    #: when the sweep found it past due_at and escalated it; cleared with a fresh deadline, so
-    #: each deadline escalates at most once
+    #: when the sweep found it past due_at (and escalated it, below the street); cleared with a
+    #: fresh deadline, so each deadline is flagged and escalated at most once
     overdue_flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     hold_reason: Mapped[str | None] = mapped_column(String(200))
     result_note: Mapped[str | None] = mapped_column(Text)
-    #: evaluations with "not satisfied"; the second one escalates the request a level
+    #: evaluations with "not satisfied", each reopening it; from the second on, each also
+    #: escalates it a level (up to the street)
     reopen_count: Mapped[int] = mapped_column(default=0)
     rating: Mapped[int | None]
     speed_rating: Mapped[int | None]

@@ -23,11 +23,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Rotated at logout, password change and disablement: every older session dies with it.
+    #: part of the login cookie (see get_id); rotated at logout, password change and disablement,
+    #: so every older session dies with it
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     is_party_member: Mapped[bool] = mapped_column(default=False)
-    # The street whose administrators manage this account (None: a system account from create-admin).
+    #: the street whose administrators manage this account (None: a system account from create-admin);
+    #: not where the person lives or works, which follows from households and positions
     street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -5,13 +5,14 @@ Roles are derived from open positions, so a cross-appointment is simply several 
 """
 
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint, and_, or_
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.clock import today
-from portal.core.models import TimestampMixin, VersionedMixin
+from portal.core.models import TimestampMixin, VersionedMixin, enum_check
 from portal.extensions import db
 
 
@@ -60,6 +61,7 @@ class Building(VersionedMixin, TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
+    #: the name with its numbers zero-padded ("2号楼" → "000002号楼") so that 10号楼 sorts after 2号楼
     sort_key: Mapped[str] = mapped_column(String(60), default="")
     floors: Mapped[int | None]
     compound = relationship("Compound", back_populates="buildings")
@@ -77,7 +79,10 @@ class Household(VersionedMixin, TimestampMixin, db.Model):
     unit: Mapped[str] = mapped_column(String(20), default="")
     room: Mapped[str] = mapped_column(String(20))
     area_m2: Mapped[float | None] = mapped_column(Numeric(8, 2))
+    #: the registered owner (房屋登记), imported with the household list; not an account, and not
+    #: necessarily a resident who has signed up (see HouseholdMember). Personal data
     owner_name: Mapped[str | None] = mapped_column(String(64))
+    #: see owner_name; shown masked, and in full only on request to those who must act on it
     owner_phone: Mapped[str | None] = mapped_column(String(20))
     building = relationship("Building", back_populates="households")
     members = relationship("HouseholdMember", back_populates="household")
@@ -88,21 +93,31 @@ class Household(VersionedMixin, TimestampMixin, db.Model):
         return f"{self.building.name} {unit}{self.room}"
 
 
+class Relation(StrEnum):
+    """How a resident is related to their household."""
+
+    OWNER = "owner"
+    FAMILY = "family"
+    TENANT = "tenant"
+
+
 class HouseholdMember(TimestampMixin, db.Model):
     """Links a resident's account to their household (owner, family member or tenant)."""
 
     __tablename__ = "household_member"
-    __table_args__ = (UniqueConstraint("household_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("household_id", "user_id"), enum_check("relation", Relation))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    relation: Mapped[str] = mapped_column(String(20), default="owner")
+    relation: Mapped[str] = mapped_column(String(20), default=Relation.OWNER)
     household = relationship("Household", back_populates="members")
     user = relationship("User", back_populates="memberships")
 
 
-class OrgKind:
+class OrgKind(StrEnum):
+    """The bodies of the 1+3+X; where each may attach is in people_services.PLACEMENTS."""
+
     STREET_OFFICE = "street_office"
     PARTY_COMMITTEE = "party_committee"
     PARTY_BRANCH = "party_branch"
@@ -111,10 +126,9 @@ class OrgKind:
     PROPERTY_COMPANY = "property_company"
     RESIDENT_UNIT = "resident_unit"
     VOLUNTEER_TEAM = "volunteer_team"
-    ALL = (
-        STREET_OFFICE, PARTY_COMMITTEE, PARTY_BRANCH, RESIDENTS_COMMITTEE,
-        OWNERS_COMMITTEE, PROPERTY_COMPANY, RESIDENT_UNIT, VOLUNTEER_TEAM,
-    )
+
+
+OrgKind.ALL = tuple(OrgKind)
 
 
 class Organisation(TimestampMixin, db.Model):
@@ -125,7 +139,10 @@ class Organisation(TimestampMixin, db.Model):
     """
 
     __tablename__ = "organisation"
-    __table_args__ = (CheckConstraint("compound_id IS NULL OR community_id IS NOT NULL", name="compound_has_community"),)
+    __table_args__ = (
+        CheckConstraint("compound_id IS NULL OR community_id IS NOT NULL", name="compound_has_community"),
+        enum_check("kind", OrgKind),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
@@ -133,6 +150,8 @@ class Organisation(TimestampMixin, db.Model):
     street_id: Mapped[int] = mapped_column(ForeignKey("street.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compound.id"), index=True)
+    #: only for a party branch: the owners' committee or property company it sits in (not a
+    #: hierarchy of organisations); party coverage of those bodies is counted from it
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
@@ -144,10 +163,13 @@ class Organisation(TimestampMixin, db.Model):
     positions = relationship("Position", back_populates="organisation")
 
 
-class ContractStatus:
+class ContractStatus(StrEnum):
     ACTIVE = "active"
+    #: ended by terminate_contract; an active contract past its end date has simply expired
     TERMINATED = "terminated"
-    ALL = (ACTIVE, TERMINATED)
+
+
+ContractStatus.ALL = tuple(ContractStatus)
 
 
 class ServiceContract(TimestampMixin, db.Model):
@@ -157,7 +179,10 @@ class ServiceContract(TimestampMixin, db.Model):
     """
 
     __tablename__ = "service_contract"
-    __table_args__ = (CheckConstraint("end_date >= start_date", name="dates_in_order"),)
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="dates_in_order"),
+        enum_check("status", ContractStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"), index=True)
@@ -181,7 +206,7 @@ class ServiceContract(TimestampMixin, db.Model):
         return and_(cls.status == ContractStatus.ACTIVE, cls.start_date <= on, cls.end_date >= on)
 
 
-class Role:
+class Role(StrEnum):
     """Role codes a position confers; RESIDENT comes from a household, not a position."""
 
     STREET_ADMIN = "street_admin"
@@ -196,16 +221,18 @@ class Role:
     MEMBER = "member"
     RESIDENT = "resident"
 
-    BY_ORG_KIND = {
-        OrgKind.STREET_OFFICE: (STREET_ADMIN,),
-        OrgKind.PARTY_COMMITTEE: (PARTY_SECRETARY, PARTY_COMMITTEE),
-        OrgKind.RESIDENTS_COMMITTEE: (COMMUNITY_WORKER, GRID_WORKER),
-        OrgKind.PARTY_BRANCH: (BRANCH_MEMBER,),
-        OrgKind.OWNERS_COMMITTEE: (OWNERS_COMMITTEE,),
-        OrgKind.PROPERTY_COMPANY: (PROPERTY_MANAGER, PROPERTY_STAFF),
-        OrgKind.RESIDENT_UNIT: (MEMBER,),
-        OrgKind.VOLUNTEER_TEAM: (MEMBER,),
-    }
+
+#: the roles a position in an organisation of each kind may confer
+Role.BY_ORG_KIND = {
+    OrgKind.STREET_OFFICE: (Role.STREET_ADMIN,),
+    OrgKind.PARTY_COMMITTEE: (Role.PARTY_SECRETARY, Role.PARTY_COMMITTEE),
+    OrgKind.RESIDENTS_COMMITTEE: (Role.COMMUNITY_WORKER, Role.GRID_WORKER),
+    OrgKind.PARTY_BRANCH: (Role.BRANCH_MEMBER,),
+    OrgKind.OWNERS_COMMITTEE: (Role.OWNERS_COMMITTEE,),
+    OrgKind.PROPERTY_COMPANY: (Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF),
+    OrgKind.RESIDENT_UNIT: (Role.MEMBER,),
+    OrgKind.VOLUNTEER_TEAM: (Role.MEMBER,),
+}
 
 
 class Position(TimestampMixin, db.Model):
@@ -216,13 +243,18 @@ class Position(TimestampMixin, db.Model):
     """
 
     __tablename__ = "position"
-    __table_args__ = (CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),)
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
+        enum_check("role", Role),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(50))
+    #: only for a grid worker: the compound that is their grid (网格), narrowing their scope from
+    #: the whole community to it (None: the whole community)
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compound.id"))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)

@@ -7,8 +7,10 @@ Logs and audit details never hold passwords or full phone numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from types import SimpleNamespace
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
@@ -169,8 +171,97 @@ def reset_password(person: User, password: str, *, by) -> None:
 
 #: kinds an administrator may create (a street office comes with its street)
 CREATABLE_KINDS = tuple(k for k in OrgKind.ALL if k != OrgKind.STREET_OFFICE)
+
+MUST, MAY, NOT = "must", "may", "not"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A rule's message and the form field it belongs next to."""
+
+    message: LazyString
+    field: str
+
+    def error(self) -> RuleError:
+        return RuleError(self.message, self.field)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Whether an organisation must, may or must not attach to one level, and the refusal otherwise."""
+
+    need: str = MAY
+    refusal: Refusal | None = None
+
+
+@dataclass(frozen=True)
+class ParentRule:
+    """What sitting in a parent organisation of one kind means for the compound."""
+
+    #: the organisation lives in the parent's compound; the refusal when another one was chosen
+    same_compound: Refusal | None = None
+    #: the parent stands in for the compound the placement otherwise requires
+    replaces_compound: bool = False
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an organisation of one kind attaches: community, compound and parent."""
+
+    community: Slot = Slot()
+    compound: Slot = Slot()
+    #: kinds of organisation it may sit in (parent_id), each with its rule
+    parents: dict[str, ParentRule] = dataclass_field(default_factory=dict)
+    #: a parent of another kind, of another street, or the organisation itself
+    parent_refusal: Refusal | None = None
+    #: at most one organisation of this kind per compound
+    one_per_compound: Refusal | None = None
+
+
+STREET_LEVEL = Placement(
+    community=Slot(NOT, Refusal(_l("这类组织属于街道，不选社区。"), "community_id")),
+    compound=Slot(NOT, Refusal(_l("这类组织属于街道，不选小区；服务的小区以物业服务合同登记。"), "compound_id")),
+)
+COMMUNITY_LEVEL = Placement(
+    community=Slot(MUST, Refusal(_l("请选择所属社区。"), "community_id")),
+    compound=Slot(NOT, Refusal(_l("社区党委、居委会属于社区，不属于某个小区。"), "compound_id")),
+)
+
+#: organisation kind → where it attaches. Kinds not named otherwise (驻区单位, 志愿服务队) may attach to a
+#: community or compound of the street, or to neither.
+PLACEMENTS: dict[str, Placement] = {
+    OrgKind.STREET_OFFICE: STREET_LEVEL,
+    # a property company serves compounds through contracts, not by attaching to one
+    OrgKind.PROPERTY_COMPANY: STREET_LEVEL,
+    OrgKind.PARTY_COMMITTEE: COMMUNITY_LEVEL,
+    OrgKind.RESIDENTS_COMMITTEE: COMMUNITY_LEVEL,
+    OrgKind.OWNERS_COMMITTEE: Placement(
+        compound=Slot(MUST, Refusal(_l("业委会/物管会必须指定所属小区。"), "compound_id")),
+        one_per_compound=Refusal(_l("该小区已有业委会/物管会。"), "compound_id"),
+    ),
+    # a compound's branch, or the branch inside an owners' committee (its compound) or a property company
+    OrgKind.PARTY_BRANCH: Placement(
+        compound=Slot(MUST, Refusal(_l("小区党支部必须指定所属小区（物业党支部请选择所在的物业企业）。"), "compound_id")),
+        parents={
+            OrgKind.OWNERS_COMMITTEE: ParentRule(
+                same_compound=Refusal(_l("党支部所在的业委会属于另一个小区。"), "compound_id")),
+            OrgKind.PROPERTY_COMPANY: ParentRule(replaces_compound=True),
+        },
+        parent_refusal=Refusal(_l("请选择本街道的业委会或物业企业。"), "parent_id"),
+    ),
+    OrgKind.RESIDENT_UNIT: Placement(),
+    OrgKind.VOLUNTEER_TEAM: Placement(),
+}
 #: kinds that may sit inside a party branch's parent organisation
-BRANCH_PARENT_KINDS = (OrgKind.OWNERS_COMMITTEE, OrgKind.PROPERTY_COMPANY)
+BRANCH_PARENT_KINDS = tuple(PLACEMENTS[OrgKind.PARTY_BRANCH].parents)
+
+UNKNOWN_KIND = Refusal(_l("请选择组织类型。"), "kind")
+FOREIGN_COMMUNITY = Refusal(_l("请选择本街道的社区。"), "community_id")
+FOREIGN_COMPOUND = Refusal(_l("请选择本街道的小区。"), "compound_id")
+COMPOUND_OF_OTHER_COMMUNITY = Refusal(_l("所选小区不属于所选社区。"), "compound_id")
+NO_PARENT_HERE = Refusal(_l("只有党支部需要指定所在组织。"), "parent_id")
+NO_STREET = Refusal(_l("请选择所属街道。"), "street_id")
+PARENT_OF_OTHER_STREET = Refusal(_l("所在组织必须与本组织属于同一街道。"), "parent_id")
 
 
 @dataclass
@@ -184,71 +275,93 @@ class Attachment:
 def resolve_attachment(*, kind: str, street_ids, community_id: int | None, compound_id: int | None,
                        parent_id: int | None, default_street_id: int | None,
                        organisation: Organisation | None = None) -> Attachment:
-    """Check that an organisation of `kind` attaches where its kind belongs, inside the
-    administrator's streets; derive the community from the compound and the street from both."""
+    """Check that an organisation of `kind` attaches where PLACEMENTS says its kind belongs, inside
+    the administrator's streets; derive the community from the compound and the street from both.
+
+    The first broken rule is raised as a RuleError: choices outside the streets, then the parent,
+    then what the placement refuses, then what it requires."""
     street_ids = set(street_ids)
-    if kind not in OrgKind.ALL:
-        raise RuleError(_l("请选择组织类型。"), "kind")
-    community = db.session.get(Community, community_id) if community_id else None
-    compound = db.session.get(Compound, compound_id) if compound_id else None
-    parent = db.session.get(Organisation, parent_id) if parent_id else None
-    if community_id and (community is None or community.street_id not in street_ids):
-        raise RuleError(_l("请选择本街道的社区。"), "community_id")
-    if compound_id and (compound is None or compound.community.street_id not in street_ids):
-        raise RuleError(_l("请选择本街道的小区。"), "compound_id")
-    if compound is not None:
-        if community is not None and compound.community_id != community.id:
-            raise RuleError(_l("所选小区不属于所选社区。"), "compound_id")
-        community = compound.community
-
-    if parent_id:
-        if kind != OrgKind.PARTY_BRANCH:
-            raise RuleError(_l("只有党支部需要指定所在组织。"), "parent_id")
-        if (parent is None or parent.kind not in BRANCH_PARENT_KINDS or parent.street_id not in street_ids
-                or (organisation is not None and parent.id == organisation.id)):
-            raise RuleError(_l("请选择本街道的业委会或物业企业。"), "parent_id")
-
-    if kind == OrgKind.OWNERS_COMMITTEE:
+    placement = PLACEMENTS.get(kind)
+    if placement is None:
+        raise UNKNOWN_KIND.error()
+    community, compound = _chosen_places(street_ids, community_id, compound_id)
+    parent = _chosen_parent(placement, street_ids, parent_id, organisation)
+    rule = placement.parents.get(parent.kind) if parent is not None else None
+    if rule is not None and rule.same_compound is not None:
         if compound is None:
-            raise RuleError(_l("业委会/物管会必须指定所属小区。"), "compound_id")
-        existing = db.session.scalar(select(Organisation.id).where(
-            Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id == compound.id,
-            Organisation.id != (organisation.id if organisation is not None else -1)))
-        if existing is not None:
-            raise RuleError(_l("该小区已有业委会/物管会。"), "compound_id")
-    elif kind == OrgKind.PARTY_BRANCH:
-        if parent is not None and parent.kind == OrgKind.OWNERS_COMMITTEE:
-            if compound is None:
-                compound, community = parent.compound, parent.community
-            elif compound.id != parent.compound_id:
-                raise RuleError(_l("党支部所在的业委会属于另一个小区。"), "compound_id")
-        if compound is None and (parent is None or parent.kind != OrgKind.PROPERTY_COMPANY):
-            raise RuleError(_l("小区党支部必须指定所属小区（物业党支部请选择所在的物业企业）。"), "compound_id")
-    elif kind in (OrgKind.PARTY_COMMITTEE, OrgKind.RESIDENTS_COMMITTEE):
-        if compound is not None:
-            raise RuleError(_l("社区党委、居委会属于社区，不属于某个小区。"), "compound_id")
-        if community is None:
-            raise RuleError(_l("请选择所属社区。"), "community_id")
-    elif kind in (OrgKind.PROPERTY_COMPANY, OrgKind.STREET_OFFICE):
-        if community_id:
-            raise RuleError(_l("这类组织属于街道，不选社区。"), "community_id")
-        if compound_id:
-            raise RuleError(_l("这类组织属于街道，不选小区；服务的小区以物业服务合同登记。"), "compound_id")
-
-    if community is not None:
-        street_id = community.street_id
-    elif parent is not None:
-        street_id = parent.street_id
-    elif organisation is not None and organisation.street_id in street_ids:
-        street_id = organisation.street_id
-    elif default_street_id in street_ids:
-        street_id = default_street_id
-    else:
-        raise RuleError(_l("请选择所属街道。"), "street_id")
+            compound, community = parent.compound, parent.community
+        elif compound.id != parent.compound_id:
+            raise rule.same_compound.error()
+    _check_placement(placement, community_id=community_id, compound_id=compound_id, community=community,
+                     compound=compound, parent_replaces_compound=rule is not None and rule.replaces_compound)
+    if placement.one_per_compound is not None and _taken(kind, compound, organisation):
+        raise placement.one_per_compound.error()
+    street_id = _street_of(street_ids, community, parent, organisation, default_street_id)
     if parent is not None and parent.street_id != street_id:
-        raise RuleError(_l("所在组织必须与本组织属于同一街道。"), "parent_id")
+        raise PARENT_OF_OTHER_STREET.error()
     return Attachment(street_id=street_id, community_id=community.id if community else None,
                       compound_id=compound.id if compound else None, parent_id=parent.id if parent else None)
+
+
+def _chosen_places(street_ids: set[int], community_id, compound_id) -> tuple[Community | None, Compound | None]:
+    """The chosen community and compound, both of these streets; the compound's community wins."""
+    community = db.session.get(Community, community_id) if community_id else None
+    compound = db.session.get(Compound, compound_id) if compound_id else None
+    if community_id and (community is None or community.street_id not in street_ids):
+        raise FOREIGN_COMMUNITY.error()
+    if compound_id and (compound is None or compound.community.street_id not in street_ids):
+        raise FOREIGN_COMPOUND.error()
+    if compound is not None:
+        if community is not None and compound.community_id != community.id:
+            raise COMPOUND_OF_OTHER_COMMUNITY.error()
+        community = compound.community
+    return community, compound
+
+
+def _chosen_parent(placement: Placement, street_ids: set[int], parent_id,
+                   organisation: Organisation | None) -> Organisation | None:
+    if not parent_id:
+        return None
+    if not placement.parents:
+        raise NO_PARENT_HERE.error()
+    parent = db.session.get(Organisation, parent_id)
+    if (parent is None or parent.kind not in placement.parents or parent.street_id not in street_ids
+            or (organisation is not None and parent.id == organisation.id)):
+        raise placement.parent_refusal.error()
+    return parent
+
+
+def _check_placement(placement: Placement, *, community_id, compound_id, community, compound,
+                     parent_replaces_compound: bool) -> None:
+    """What the placement refuses (judged on what was chosen), then what it requires (judged on
+    what was derived: a compound brings its community, an owners' committee its compound)."""
+    for slot, chosen in ((placement.community, community_id), (placement.compound, compound_id)):
+        if slot.need == NOT and chosen:
+            raise slot.refusal.error()
+    for slot, present in ((placement.community, community is not None),
+                          (placement.compound, compound is not None or parent_replaces_compound)):
+        if slot.need == MUST and not present:
+            raise slot.refusal.error()
+
+
+def _taken(kind: str, compound: Compound, organisation: Organisation | None) -> bool:
+    """Another organisation of this kind already attaches to the compound."""
+    return db.session.scalar(select(Organisation.id).where(
+        Organisation.kind == kind, Organisation.compound_id == compound.id,
+        Organisation.id != (organisation.id if organisation is not None else -1))) is not None
+
+
+def _street_of(street_ids: set[int], community, parent, organisation, default_street_id) -> int:
+    """The community's street, else the parent's, else the one it has, else the form's choice."""
+    if community is not None:
+        return community.street_id
+    if parent is not None:
+        return parent.street_id
+    if organisation is not None and organisation.street_id in street_ids:
+        return organisation.street_id
+    if default_street_id in street_ids:
+        return default_street_id
+    raise NO_STREET.error()
 
 
 def check_kind_change(organisation: Organisation, kind: str) -> None:

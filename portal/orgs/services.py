@@ -25,6 +25,7 @@ from portal.orgs.models import (
     ServiceContract,
 )
 
+#: what the screens call each OrgKind (every member has one: tests/core/test_enums.py)
 KIND_LABELS = {
     OrgKind.STREET_OFFICE: _l("街道办事处"),
     OrgKind.PARTY_COMMITTEE: _l("社区党委"),
@@ -36,6 +37,7 @@ KIND_LABELS = {
     OrgKind.VOLUNTEER_TEAM: _l("志愿服务队"),
 }
 
+#: what the screens call each Role (every member has one)
 ROLE_LABELS = {
     Role.STREET_ADMIN: _l("街道管理员"),
     Role.PARTY_SECRETARY: _l("社区党委书记"),

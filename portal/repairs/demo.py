@@ -167,7 +167,7 @@ def _evaluate(demo: _Demo, req, requester, *, satisfied: bool) -> None:
                           comment=rng.choice(COMMENTS_BAD))
 
 
-def _story(demo: _Demo, story: str, req, requester) -> None:
+def _story(demo: _Demo, story: str, req, requester) -> None:  # noqa: C901
     rng = demo.rng
     if story == "submitted":
         if rng.random() < 0.5:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from portal.core.errors import RuleError
 from portal.core.transaction import on_rollback
 from portal.extensions import db
-from portal.repairs.models import RepairRequest, RequestPhoto
+from portal.repairs.models import PhotoStage, RepairRequest, RequestPhoto
 
 MAX_PHOTOS = 6  # per request and stage
 MAX_BYTES = 10 * 1024 * 1024
@@ -32,7 +32,7 @@ MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
 MAX_SIDE = 2000
 QUALITY = 85
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")  # MPO (some cameras) opens as JPEG
-STAGES = ("filing", "result")
+STAGES = tuple(PhotoStage)
 
 
 def _refused(message) -> RuleError:

@@ -228,9 +228,9 @@ def sees_personal(user, req: RepairRequest, personal_compounds: set[int] | None 
 def photo_visible(user, photo) -> bool:
     """Filing photos can show the inside of a home, so they follow the request's visibility; result
     photos of a closed request are on the compound's public board, for everyone in the compound."""
-    from portal.repairs.models import Status
+    from portal.repairs.models import PhotoStage, Status
 
     req = photo.request
-    on_board = (photo.stage == "result" and req.status == Status.CLOSED
+    on_board = (photo.stage == PhotoStage.RESULT and req.status == Status.CLOSED
                 and req.compound_id in scope_of(user).compound_ids)
     return on_board or request_visible(user, req)

@@ -28,6 +28,8 @@ from portal.repairs.models import (
     CATEGORIES,
     CHANNELS,
     URGENCIES,
+    Channel,
+    CloseReason,
     Kind,
     Level,
     RepairRequest,
@@ -79,7 +81,7 @@ Who = Callable[[object, RepairRequest], bool]
 WRONG_STATE = _l("当前状态下不能进行这个操作。")
 STALE = _l("这条诉求刚被其他人处理过，已为您显示最新状态。")
 #: channels with a resident to call back (a patrol finding has none; online requesters rate it themselves)
-RETURN_VISIT_CHANNELS = ("phone", "walk_in")
+RETURN_VISIT_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def _may_record_visit(user, req) -> bool:
 
 
 def _not_online(user, req) -> bool:
-    return req.channel != "online"
+    return req.channel != Channel.ONLINE
 
 
 def _has_someone_to_call(user, req) -> bool:
@@ -204,7 +206,7 @@ def _required(value: str | None, message, field: str) -> str:
 # --- 点单: filing --------------------------------------------------------------------------------------
 
 def file_request(*, by, compound: Compound, category: str, description: str, urgency: str = "normal",
-                 household=None, place: str | None = None, channel: str = "online", requester=None,
+                 household=None, place: str | None = None, channel: str = Channel.ONLINE, requester=None,
                  contact_name: str | None = None, contact_phone: str | None = None) -> RepairRequest:
     """A resident files for their own household or a public area of their compound; staff file on a
     resident's behalf and say how the request came in."""
@@ -233,7 +235,7 @@ def file_request(*, by, compound: Compound, category: str, description: str, urg
     contact_name = _limit(contact_name, 64, "contact_name")
     contact_phone = _limit(contact_phone, 20, "contact_phone")
     if not on_behalf:
-        channel, requester = "online", by
+        channel, requester = Channel.ONLINE, by
     elif requester is None and household is not None and household.id in scope.household_ids:
         requester = by  # staff filing for their own home: they are the requester (and may rate it)
     kind = SUGGESTED_KIND[category]
@@ -353,7 +355,7 @@ def evaluate(req: RepairRequest, *, by, rating: int, speed: int, attitude: int, 
     req.rating, req.speed_rating, req.attitude_rating = rating, speed, attitude
     req.satisfied, req.evaluation_comment, req.evaluated_at = satisfied, comment, now_utc()
     if satisfied:
-        req.status, req.closed_at, req.close_reason = Status.CLOSED, now_utc(), "evaluated"
+        req.status, req.closed_at, req.close_reason = Status.CLOSED, now_utc(), CloseReason.EVALUATED
         _event(req, by, "evaluated", before, comment)
         _tell_requester(req, _l("您的诉求 %(no)s 已关闭，感谢评价。", no=req.id))
         return
@@ -418,7 +420,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     ).all()
     for req in stale:
         before = req.status
-        req.status, req.closed_at, req.close_reason = Status.CLOSED, now, "not_evaluated"
+        req.status, req.closed_at, req.close_reason = Status.CLOSED, now, CloseReason.NOT_EVALUATED
         _event(req, None, "auto_closed", before, None)
         _tell_requester(req, _l("您的诉求 %(no)s 7天未评价，已自动关闭。", no=req.id))
         closed += 1

@@ -326,3 +326,19 @@ def test_the_sweep_command_prints_its_counts(app, repair_world):
     assert "overdue: 1" in result.output and "escalated: 1" in result.output
     db.session.refresh(req)
     assert req.overdue_flagged_at is not None
+
+
+def test_flask_tasks_runs_every_registered_task(app, repair_world):
+    from datetime import timedelta
+
+    from portal.core.clock import now_utc
+    from tests.repairs.conftest import make_request
+
+    req = make_request(repair_world)
+    req.due_at = now_utc() - timedelta(hours=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["tasks"])
+    assert result.exit_code == 0, result.output
+    assert "repairs.sweep:" in result.output and "'overdue': 1" in result.output
+    db.session.refresh(req)
+    assert req.overdue_flagged_at is not None

@@ -26,3 +26,10 @@ def visible_requests(user, now: datetime | None = None):
                   case((RepairRequest.status == Status.SUBMITTED, 0), else_=1),
                   RepairRequest.created_at.desc(), RepairRequest.id.desc())
     )
+
+
+#: "my" requests, as the queue filter `mine=` and the home page's to-dos both count them
+MINE = {
+    "handler": lambda user: RepairRequest.handler_id == user.id,
+    "requester": lambda user: RepairRequest.requester_id == user.id,
+}

@@ -11,36 +11,37 @@ from portal.core.modules import Todo
 from portal.extensions import db
 from portal.orgs.permissions import scope_of
 from portal.repairs.models import RepairRequest, Status
-from portal.repairs.permissions import DISPATCH_ROLES, visibility
+from portal.repairs.permissions import DISPATCHER_ROLES, visibility
+from portal.repairs.queries import MINE
 
 
 def todos(user) -> list[Todo]:
-    """Requests to dispatch, to accept, in hand, overdue, and to evaluate — each linking to its list."""
+    """Requests overdue, waiting for dispatch, to accept, in hand and to rate — each a link to the queue
+    filtered the same way, so the list's count is the figure."""
     scope = scope_of(user)
     if not scope.compound_ids:
         return []
     now = now_utc()
-    mine = RepairRequest.handler_id == user.id
-    dispatches = bool(scope.roles & set().union(*DISPATCH_ROLES.values()))
+    handler, requester = MINE["handler"](user), MINE["requester"](user)
+    dispatches = bool(scope.roles & DISPATCHER_ROLES)
 
     def count(condition):
         return func.count().filter(condition)
 
-    row = db.session.execute(select(
-        count(RepairRequest.status == Status.SUBMITTED) if dispatches else count(false()),
-        count(and_(mine, RepairRequest.status == Status.ASSIGNED)),
-        count(and_(mine, RepairRequest.status.in_((Status.IN_PROGRESS, Status.ON_HOLD)))),
+    overdue, to_dispatch, to_accept, in_hand, to_rate = db.session.execute(select(
         count(RepairRequest.is_overdue(now)),
-        count(and_(RepairRequest.status == Status.RESOLVED, RepairRequest.requester_id == user.id)),
+        count(RepairRequest.status == Status.SUBMITTED if dispatches else false()),
+        count(and_(handler, RepairRequest.status == Status.ASSIGNED)),
+        count(and_(handler, RepairRequest.status == Status.IN_PROGRESS)),
+        count(and_(requester, RepairRequest.status == Status.RESOLVED)),
     ).where(visibility(user, now))).one()
-    to_dispatch, to_accept, in_hand, overdue, to_rate = row
     queue = url_for("repairs.queue")
     items = [
-        Todo(_l("诉求已超时"), overdue, queue + "?overdue=1", urgent=True),
-        Todo(_l("待派单的诉求"), to_dispatch, queue + "?status=submitted"),
-        Todo(_l("派给我、待接单"), to_accept, queue + "?status=assigned"),
-        Todo(_l("我正在处理"), in_hand, queue + "?status=in_progress"),
-        Todo(_l("待我评价"), to_rate, queue + "?status=resolved"),
+        Todo(_l("诉求已超时"), overdue, f"{queue}?overdue=1", urgent=True),
+        Todo(_l("待派单的诉求"), to_dispatch, f"{queue}?status=submitted"),
+        Todo(_l("派给我、待接单"), to_accept, f"{queue}?mine=handler&status=assigned"),
+        Todo(_l("我正在处理"), in_hand, f"{queue}?mine=handler&status=in_progress"),
+        Todo(_l("待我评价"), to_rate, f"{queue}?mine=requester&status=resolved"),
     ]
     return [item for item in items if item.count]
 

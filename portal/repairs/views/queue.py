@@ -18,7 +18,7 @@ from portal.orgs.permissions import scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, Kind, RepairRequest, Status
 from portal.repairs.permissions import personal_compound_ids, sees_personal
-from portal.repairs.queries import visible_requests
+from portal.repairs.queries import MINE, visible_requests
 from portal.repairs.views import bp
 
 
@@ -42,12 +42,15 @@ def queue():
     scope = scope_of(current_user)
     query = visible_requests(current_user, now)
     filters = {"status": _choice("status", Status.ALL), "kind": _choice("kind", Kind.ALL),
-               "category": _choice("category", CATEGORIES), "overdue": request.args.get("overdue") == "1"}
+               "category": _choice("category", CATEGORIES), "overdue": request.args.get("overdue") == "1",
+               "mine": _choice("mine", MINE)}
     for name in ("status", "kind", "category"):
         if filters[name]:
             query = query.where(getattr(RepairRequest, name) == filters[name])
     if filters["overdue"]:
         query = query.where(RepairRequest.is_overdue(now))
+    if filters["mine"]:
+        query = query.where(MINE[filters["mine"]](current_user))
     compound = request.args.get("compound", "")
     filters["compound"] = parse_id(compound)
     if filters["compound"]:

@@ -1,4 +1,7 @@
-"""Login, logout, re-authentication, password change and the language switch."""
+"""Login, logout, re-authentication, password change and the language switch.
+
+Like every view, these never commit: the request commits once at its end (a failed login's audit
+entry too, since the page answers 200), or rolls back on an error."""
 
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -12,7 +15,7 @@ from portal.auth.forms import ChangePasswordForm, LoginForm, ReauthForm
 from portal.auth.passwords import verify_password
 from portal.core.audit import audit
 from portal.core.rendering import render
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -58,9 +61,7 @@ def login():
             _start_session(user)
             if locale and not user.locale:
                 session["locale"] = locale
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")), code=303)
-        db.session.commit()  # keep the audit entry of the failure
         error = _("手机号/用户名或密码不正确。")
     return render("auth/login.html", "login_form", form=form, error=error)
 
@@ -69,7 +70,6 @@ def login():
 @login_required
 def logout():
     services.end_all_sessions(current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("您已安全退出。"), "success")
@@ -92,7 +92,6 @@ def reauth():
             session["_auth_at"] = datetime.now(UTC).timestamp()
             return redirect(_safe_next(request.args.get("next")), code=303)
         audit("reauth.failed", current_user._get_current_object())
-        db.session.commit()
         form.password.errors.append(_("密码不正确。"))
     return render("auth/reauth.html", "reauth_form", form=form)
 
@@ -107,7 +106,6 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         services.change_password(user, form.new_password.data)
-        db.session.commit()
         _start_session(user)  # this device stays logged in with the new token; others are out
         flash(_("密码已修改。其他设备上的登录已全部退出。"), "success")
         return redirect(url_for("dashboard.home"), code=303)
@@ -122,5 +120,4 @@ def set_language():
         session["locale"] = code
         if current_user.is_authenticated:
             current_user.locale = code
-            db.session.commit()
     return redirect(_safe_next(request.form.get("next")), code=303)

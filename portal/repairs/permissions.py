@@ -132,6 +132,15 @@ def may_file_for_others(user, compound_id: int) -> bool:
     return bool(scope_of(user).roles_in(compound_id) & FILE_FOR_OTHERS_ROLES)
 
 
+def lives_in(user, compound_id: int) -> bool:
+    return Role.RESIDENT in scope_of(user).roles_in(compound_id)
+
+
+def dispatches_somewhere(user) -> bool:
+    """Holds a dispatching role in some compound (the home page counts requests waiting for dispatch)."""
+    return bool(scope_of(user).roles & DISPATCHER_ROLES)
+
+
 def filing_compound_ids(user) -> set[int]:
     """Compounds where the user files on residents' behalf."""
     return scope_of(user).compounds_with(FILE_FOR_OTHERS_ROLES)

@@ -22,7 +22,7 @@ from portal.core.errors import Conflict, RuleError
 from portal.core.permissions import rule
 from portal.extensions import db
 from portal.notifications.services import notify
-from portal.orgs.models import Compound, Role
+from portal.orgs.models import Compound
 from portal.orgs.permissions import scope_of
 from portal.repairs.models import (
     CATEGORIES,
@@ -39,14 +39,15 @@ from portal.repairs.models import (
     Status,
 )
 from portal.repairs.permissions import (
-    FILE_FOR_OTHERS_ROLES,
     dispatchers,
     handler_candidates,
     is_handler,
     is_requester,
+    lives_in,
     may_dispatch,
     may_ever_dispatch,
     may_ever_handle,
+    may_file_for_others,
     may_send_to_department,
     may_triage,
     responsible_level,
@@ -211,9 +212,8 @@ def file_request(*, by, compound: Compound, category: str, description: str, urg
     """A resident files for their own household or a public area of their compound; staff file on a
     resident's behalf and say how the request came in."""
     scope = scope_of(by)
-    roles = scope.roles_in(compound.id)
-    on_behalf = bool(roles & FILE_FOR_OTHERS_ROLES)
-    if not on_behalf and Role.RESIDENT not in roles:
+    on_behalf = may_file_for_others(by, compound.id)
+    if not on_behalf and not lives_in(by, compound.id):
         raise RuleError(_l("您不能为这个小区提交诉求。"))
     if category not in CATEGORIES:
         raise RuleError(_l("请选择类别。"), "category")

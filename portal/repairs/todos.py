@@ -11,7 +11,7 @@ from portal.core.modules import Todo
 from portal.extensions import db
 from portal.orgs.permissions import scope_of
 from portal.repairs.models import RepairRequest, Status
-from portal.repairs.permissions import DISPATCHER_ROLES, visibility
+from portal.repairs.permissions import dispatches_somewhere, visibility
 from portal.repairs.queries import MINE
 
 
@@ -23,7 +23,7 @@ def todos(user) -> list[Todo]:
         return []
     now = now_utc()
     handler, requester = MINE["handler"](user), MINE["requester"](user)
-    dispatches = bool(scope.roles & DISPATCHER_ROLES)
+    dispatches = dispatches_somewhere(user)
 
     def count(condition):
         return func.count().filter(condition)

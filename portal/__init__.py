@@ -77,6 +77,11 @@ def create_app(config=None) -> Flask:
     _register_models()
     _register_blueprints(app)
     _register_hooks(app)
+    from portal.notifications import init_app as init_notifications
+    from portal.repairs.notices import register as register_repair_notices
+
+    init_notifications(app)
+    register_repair_notices()  # until the repairs module has an init_app of its own
     from portal.cli import register_cli
 
     register_cli(app)

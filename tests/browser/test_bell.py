@@ -10,7 +10,8 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_repairs_journey import signed_in
+from portal.demo import DEMO_PASSWORD
+from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
 
@@ -36,28 +37,28 @@ def _unread(page) -> int:
     return int(badge.inner_text()) if badge.count() else 0
 
 
-def test_bell_and_flash_follow_htmx_updates(browser, live_server, tmp_path_factory):
-    with signed_in(browser, live_server, "demo_street") as page:
-        page.goto(f"{live_server}/compounds")
-        before = _unread(page)
-        _notify(_database(tmp_path_factory), "demo_street", 987654)
+def test_bell_and_flash_follow_htmx_updates(page, live_server, tmp_path_factory):
+    login(page, live_server, "demo_street", DEMO_PASSWORD)
+    page.goto(f"{live_server}/compounds")
+    before = _unread(page)
+    _notify(_database(tmp_path_factory), "demo_street", 987654)
 
-        # Live search swaps only #results; the bell comes along out of band, with the newest message.
-        with page.expect_response(lambda r: "/compounds?" in r.url and r.request.headers.get("x-block") == "results"):
-            page.get_by_role("searchbox").fill("花园")
-        expect(page.locator('#bell [data-testid="unread"]')).to_have_text(str(before + 1))
-        expect(page.locator("#bell a.bell")).to_have_attribute("title", "您有一条新派单：987654")
-        expect(page.locator("#bell")).to_have_count(1)
+    # Live search swaps only #results; the bell comes along out of band, with the newest message.
+    with page.expect_response(lambda r: "/compounds?" in r.url and r.request.headers.get("x-block") == "results"):
+        page.get_by_role("searchbox").fill("花园")
+    expect(page.locator('#bell [data-testid="unread"]')).to_have_text(str(before + 1))
+    expect(page.locator("#bell a.bell")).to_have_attribute("title", "您有一条新派单：987654")
+    expect(page.locator("#bell")).to_have_count(1)
 
-        # An htmx form that asked for its block: 204 + HX-Location + HX-Trigger. The bell reloads, and the
-        # flash message still reaches the page the form leads to.
-        page.goto(f"{live_server}/compounds/new")
-        form = page.locator("#compound-form")
-        form.get_by_label("所属社区").select_option(label="光明社区")
-        form.get_by_label("小区名称").fill("铃声测试小区")
-        with page.expect_request(lambda r: r.url.endswith("/notifications/bell")):
-            form.get_by_role("button", name="保存").click()
-        page.wait_for_url(re.compile(rf"{re.escape(live_server)}/compounds/\d+$"))
-        expect(page.locator("#flash")).to_contain_text("铃声测试小区")
-        expect(page.locator("#bell")).to_have_count(1)
-        expect(page.locator('#bell [data-testid="unread"]')).to_have_text(str(before + 1))
+    # An htmx form that asked for its block: 204 + HX-Location + HX-Trigger. The bell reloads, and the
+    # flash message still reaches the page the form leads to.
+    page.goto(f"{live_server}/compounds/new")
+    form = page.locator("#compound-form")
+    form.get_by_label("所属社区").select_option(label="光明社区")
+    form.get_by_label("小区名称").fill("铃声测试小区")
+    with page.expect_request(lambda r: r.url.endswith("/notifications/bell")):
+        form.get_by_role("button", name="保存").click()
+    page.wait_for_url(re.compile(rf"{re.escape(live_server)}/compounds/\d+$"))
+    expect(page.locator("#flash")).to_contain_text("铃声测试小区")
+    expect(page.locator("#bell")).to_have_count(1)
+    expect(page.locator('#bell [data-testid="unread"]')).to_have_text(str(before + 1))

@@ -1,19 +1,75 @@
-"""The notification centre every module writes to (services.notify) and the bell that shows it."""
+"""In-portal notifications: a module registers its message catalogue (`register_messages`) and writes
+with services.notify; `init_app` keeps the bell current after htmx actions."""
 
-from flask import Flask, g
+from __future__ import annotations
+
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.modules import add_nav
+from portal.notifications.registry import register_messages
+
+__all__ = ["EVENT", "init_app", "register_messages"]
+
+# The bell (templates/_bell.html) reloads itself when this event reaches the body.
+EVENT = "portal:notifications"
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def init_app(app: Flask) -> None:
     import portal.notifications.models  # noqa: F401  (Alembic and create_all see the whole schema)
+    from portal.core import oob
+    from portal.notifications.services import message_for
     from portal.notifications.views import bp
 
     app.register_blueprint(bp)
-    app.jinja_env.globals["unread_count"] = _unread_count
     add_nav(app, "notifications.index", _l("通知"), "notifications", rule="dashboard.home", order=100)
+    app.jinja_env.globals.update(message_for=message_for, unread_summary=_unread_summary,
+                                 unread_count=_unread_count)
+    app.after_request(_announce)
+    oob.init_app(app, _bell_part, quiet=("notifications.bell",))
+
+
+def _announce(response):
+    """After an htmx action that succeeded, tell the page its notifications may have changed.
+
+    Only where htmx reads the header: a non-boosted request answered 2xx (204 + HX-Location, or a
+    fragment). A boosted form's 303 is followed by the browser and htmx sees only the page it leads to,
+    which has a fresh bell anyway.
+    """
+    if (
+        request.method in STATE_CHANGING
+        and getattr(request, "htmx", False)
+        and not request.htmx.boosted
+        and 200 <= response.status_code < 300
+        and current_user.is_authenticated
+    ):
+        from portal.core.oob import add_trigger
+
+        add_trigger(response, EVENT)
+    return response
+
+
+def _bell_part() -> str:
+    """The bell with its current count, swapped out of band into a fragment's page."""
+    if not current_user.is_authenticated:
+        return ""
+    for cached in ("_unread", "_unread_summary"):  # the request may have changed them since
+        g.pop(cached, None)
+    return render_template("_bell.html", oob=True)
+
+
+def _unread_summary():
+    """(count, newest unread) for the bell; also primes the count the `unread_count()` global caches."""
+    if not current_user.is_authenticated:
+        return 0, None
+    if "_unread_summary" not in g:
+        from portal.notifications.services import unread_summary
+
+        g._unread_summary = unread_summary(current_user)
+        g._unread = g._unread_summary[0]
+    return g._unread_summary
 
 
 def _unread_count() -> int:

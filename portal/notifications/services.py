@@ -1,23 +1,102 @@
-"""The notification centre other modules write to."""
+"""The notification centre other modules write to.
 
+`notify` stores a registered message key and its parameters; `message_for` words a notification when
+it is shown, in the reader's language. Notifications go to staff and residents alike and are kept,
+so residents' personal data (a phone number) never goes into one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from portal.core.models import utcnow
 from portal.extensions import db
+from portal.notifications import registry
 from portal.notifications.models import Notification
 
+log = logging.getLogger(__name__)
 
-def notify(user_id: int, title: str, body: str | None = None, link: str | None = None) -> Notification:
-    """Queue a notification in the current transaction; never include a resident's phone number."""
-    note = Notification(user_id=user_id, title=title, body=body, link=link)
+# What is shown for a notification whose module (and so its text) is gone and that has no stored title.
+GENERIC = _l("您有一条通知。")
+# A mainland mobile number, with or without +86 and separators, not part of a longer number.
+MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+PLACEHOLDER = re.compile(r"%\((\w+)\)")
+
+
+class UnknownMessage(LookupError):
+    """notify() was given a key no module registered: a programming error, not a user's."""
+
+
+def notify(user_id: int, key: str, *, link: str | None = None, **params) -> Notification:
+    """Queue a notification in the current transaction: `key` from a module's catalogue, `params`
+    the values for its placeholders (JSON scalars, never a phone number)."""
+    message = registry.lookup(key)
+    if message is None:
+        raise UnknownMessage(f"no notification message is registered under {key!r}")
+    params = _checked_params(key, params)
+    _check_placeholders(key, str(message), params)
+    note = Notification(user_id=user_id, key=key, params=params, link=link)
     db.session.add(note)
     return note
+
+
+def _checked_params(key: str, params: dict) -> dict:
+    for name, value in params.items():
+        if value is not None and not isinstance(value, str | int | float):  # bool is an int
+            raise TypeError(f"notification {key!r}: parameter {name!r} must be a string, number, boolean or None, "
+                            f"not {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"notification {key!r}: parameter {name!r} is not a finite number")
+        if not isinstance(value, bool) and value is not None and MOBILE.search(str(value)):
+            raise ValueError(f"notification {key!r}: parameter {name!r} looks like a mobile number; "
+                             "residents' personal data never goes into a notification")
+    return json.loads(json.dumps(params))  # exactly what the JSON column will give back (str subclasses → str)
+
+
+def _check_placeholders(key: str, text: str, params: dict) -> None:
+    """Refuse now what would otherwise fail later, when someone opens the notification."""
+    wanted = set(PLACEHOLDER.findall(text))
+    if wanted != set(params):
+        raise ValueError(f"notification {key!r} takes parameters {sorted(wanted)}, was given {sorted(params)}")
+    _ = text % params  # a value of the wrong type for its conversion (e.g. %(n)d) raises here
+
+
+def message_for(note: Notification) -> str:
+    """The notification's text in the current locale. Never raises: a key no longer registered (its module
+    removed) or a text that no longer fits its parameters falls back to the stored title or a generic text."""
+    if note.key:
+        message = registry.lookup(note.key)
+        if message is None:
+            log.warning("notification %s: no message registered under %r", note.id, note.key)
+        else:
+            try:
+                return str(message) % (note.params or {})
+            except (KeyError, ValueError, TypeError):
+                log.warning("notification %s: message %r does not fit its parameters", note.id, note.key)
+    return note.title or str(GENERIC)
 
 
 def unread_count(user) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     ) or 0
+
+
+def unread_summary(user) -> tuple[int, Notification | None]:
+    """How many are unread and the newest of them, in one query (the bell shows both on every page)."""
+    row = db.session.execute(
+        select(Notification, func.count().over().label("unread"))
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(1)
+    ).first()
+    return (row.unread, row.Notification) if row else (0, None)
 
 
 def mark_read(user, note_id: int) -> bool:

@@ -10,12 +10,13 @@ SWEEP_EVERY = 300  # seconds between automatic sweeps in a web process without c
 
 def init_app(app: Flask) -> None:
     import portal.repairs.models  # noqa: F401  (Alembic and create_all see the whole schema)
-    from portal.repairs import permissions, services  # noqa: F401  (registers the rules)
+    from portal.repairs import notices, permissions, services  # noqa: F401  (registers the rules)
     from portal.repairs.cli import repairs_sweep
     from portal.repairs.todos import repairs_panel, todos
     from portal.repairs.views import bp
 
     app.register_blueprint(bp)
+    notices.register()
     app.cli.add_command(repairs_sweep)
     add_task(app, "repairs.sweep", services.sweep, every_seconds=SWEEP_EVERY)
     add_nav(app, "repairs.queue", _l("报修"), "repairs", rule="repairs.queue", order=20)

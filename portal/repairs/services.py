@@ -296,7 +296,7 @@ def assign(req: RepairRequest, *, by, handler, version: int | None = None, note:
     action = "assigned" if before == Status.SUBMITTED else "transferred"
     req.handler_id, req.status, req.accepted_at, req.hold_reason = handler.id, Status.ASSIGNED, None, None
     _event(req, by, action, before, note)
-    notify(handler.id, _text(_l("您有一条新派单：%(no)s", no=req.id)), link=_link(req))
+    notify(handler.id, "repairs.assigned", link=_link(req), no=req.id)
 
 
 def accept(req: RepairRequest, *, by, version: int | None = None) -> None:
@@ -304,7 +304,7 @@ def accept(req: RepairRequest, *, by, version: int | None = None) -> None:
     before = _begin("accept", req, by, version)
     req.status, req.accepted_at = Status.IN_PROGRESS, now_utc()
     _event(req, by, "accepted", before)
-    _tell_requester(req, _l("您的诉求 %(no)s 已受理，正在处理。", no=req.id))
+    _tell_requester(req, "repairs.accepted")
 
 
 def return_request(req: RepairRequest, *, by, reason: str, version: int | None = None) -> None:
@@ -336,7 +336,7 @@ def resolve(req: RepairRequest, *, by, note: str, version: int | None = None) ->
     note = _required(note, _l("请填写处理结果。"), "note")
     req.status, req.result_note, req.resolved_at = Status.RESOLVED, note, now_utc()
     _event(req, by, "resolved", before, req.result_note)
-    _tell_requester(req, _l("您的诉求 %(no)s 已处理完毕，请评价。", no=req.id))
+    _tell_requester(req, "repairs.resolved")
 
 
 # --- 评单 ----------------------------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ def evaluate(req: RepairRequest, *, by, rating: int, speed: int, attitude: int, 
     if satisfied:
         req.status, req.closed_at, req.close_reason = Status.CLOSED, now_utc(), CloseReason.EVALUATED
         _event(req, by, "evaluated", before, comment)
-        _tell_requester(req, _l("您的诉求 %(no)s 已关闭，感谢评价。", no=req.id))
+        _tell_requester(req, "repairs.closed")
         return
     _reopen(req, by, before)
 
@@ -374,12 +374,12 @@ def _reopen(req: RepairRequest, by, before: str) -> None:
         req.status, req.handler_id = Status.SUBMITTED, None
         _event(req, by, "reopened", before, req.evaluation_comment)
         _event(req, None, "escalated", Status.SUBMITTED, None)
-        _notify_dispatchers(req, _l("诉求 %(no)s 两次评价不满意，已升级由您处理。", no=req.id))
+        _notify_dispatchers(req, "repairs.escalated_unsatisfied")
         return
     req.status = Status.ASSIGNED if req.handler_id else Status.SUBMITTED
     _event(req, by, "reopened", before, req.evaluation_comment)
     if req.handler_id:
-        notify(req.handler_id, _text(_l("诉求 %(no)s 居民不满意，已退回重办。", no=req.id)), link=_link(req))
+        notify(req.handler_id, "repairs.reopened", link=_link(req), no=req.id)
 
 
 def return_visit(req: RepairRequest, *, by, note: str, satisfied: bool | None) -> ReturnVisit:
@@ -407,13 +407,12 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         req.overdue_flagged_at = now
         _event(req, None, "overdue", before, None)
         if level == Level.PROPERTY:  # the property manager hears of it even as it moves up
-            _notify_people(dispatchers(req), req,
-                           _l("诉求 %(no)s 已超时，已升级至社区督办。", no=req.id))
+            _notify_people(dispatchers(req), req, "repairs.overdue_escalated")
         if level < Level.STREET:
             req.escalation_level = level + 1
             _event(req, None, "escalated", before, None)
             escalated += 1
-        _notify_dispatchers(req, _l("诉求 %(no)s 已超时，请尽快处理。", no=req.id))
+        _notify_dispatchers(req, "repairs.overdue")
     stale = db.session.scalars(
         select(RepairRequest).where(RepairRequest.status == Status.RESOLVED,
                                     RepairRequest.resolved_at < now - AUTO_CLOSE_AFTER)
@@ -422,21 +421,21 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         before = req.status
         req.status, req.closed_at, req.close_reason = Status.CLOSED, now, CloseReason.NOT_EVALUATED
         _event(req, None, "auto_closed", before, None)
-        _tell_requester(req, _l("您的诉求 %(no)s 7天未评价，已自动关闭。", no=req.id))
+        _tell_requester(req, "repairs.auto_closed")
         closed += 1
     return {"escalated": escalated, "overdue": len(overdue), "closed": closed}
 
 
-def _tell_requester(req: RepairRequest, message) -> None:
+def _tell_requester(req: RepairRequest, key: str) -> None:
     if req.requester_id:
-        notify(req.requester_id, _text(message), link=_link(req))
+        notify(req.requester_id, key, link=_link(req), no=req.id)
 
 
-def _notify_dispatchers(req: RepairRequest, message) -> None:
+def _notify_dispatchers(req: RepairRequest, key: str) -> None:
     """Whoever dispatches at the request's current level."""
-    _notify_people(dispatchers(req), req, message)
+    _notify_people(dispatchers(req), req, key)
 
 
-def _notify_people(query, req: RepairRequest, message) -> None:
+def _notify_people(query, req: RepairRequest, key: str) -> None:
     for user in set(db.session.scalars(query)):
-        notify(user.id, _text(message), link=_link(req))
+        notify(user.id, key, link=_link(req), no=req.id)

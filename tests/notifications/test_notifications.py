@@ -2,17 +2,17 @@
 
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.notifications.services import notify, unread_count
+from portal.notifications.services import message_for, notify, unread_count
 from portal.orgs.models import Role
 from tests.conftest import login_as, post
 
 
-def test_bell_list_and_read(client, world):
+def test_bell_list_and_read(client, world, test_messages):
     user = world["users"][Role.RESIDENT]
     other = world["users"][Role.OWNERS_COMMITTEE]
-    notify(user.id, "您的报修已受理", link="/my-home")
-    notify(user.id, "第二条通知")
-    theirs = notify(other.id, "别人的通知")
+    notify(user.id, "tests.accepted", link="/my-home")
+    notify(user.id, "tests.second")
+    theirs = notify(other.id, "tests.theirs")
     db.session.commit()
     login_as(client, user)
     html = client.get("/").get_data(as_text=True)
@@ -21,7 +21,7 @@ def test_bell_list_and_read(client, world):
     assert "<html" not in bell and 'id="bell"' in bell
     listing = client.get("/notifications/").get_data(as_text=True)
     assert "您的报修已受理" in listing and "别人的通知" not in listing
-    first = db.session.query(Notification).filter_by(title="您的报修已受理").one()
+    first = next(n for n in db.session.query(Notification).filter_by(user_id=user.id) if message_for(n) == "您的报修已受理")
     response = post(client, f"/notifications/{first.id}/read")
     assert response.status_code == 303 and response.location == "/my-home"
     assert unread_count(user) == 1

@@ -7,6 +7,7 @@ from sqlalchemy import func, inspect, select
 
 from portal.extensions import db
 from portal.notifications.models import Notification
+from portal.notifications.services import message_for
 from portal.orgs.models import OrgKind, Role
 from portal.repairs import services
 from portal.repairs.models import RepairRequest, RequestEvent
@@ -65,10 +66,10 @@ def timeline(req) -> list[tuple]:
 
 
 def inbox(user) -> list[str]:
-    """Titles of the notifications `user` has, oldest first."""
-    return list(db.session.scalars(
-        select(Notification.title).where(Notification.user_id == user.id).order_by(Notification.id)
-    ))
+    """The notifications `user` has as they read (default language), oldest first."""
+    return [message_for(note) for note in db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    )]
 
 
 def notification_count() -> int:

@@ -4,9 +4,9 @@ from sqlalchemy import select
 
 from portal.core.paging import paginate
 from portal.core.rendering import hx_redirect, render
-from portal.extensions import db
 from portal.notifications import services
 from portal.notifications.models import Notification
+from portal.notifications.permissions import get_notification_or_404, visibility
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -14,7 +14,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.route("/")
 @login_required
 def index():
-    query = select(Notification).where(Notification.user_id == current_user.id).order_by(Notification.created_at.desc(), Notification.id.desc())
+    query = select(Notification).where(visibility(current_user)).order_by(Notification.created_at.desc(), Notification.id.desc())
     page = paginate(query)
     return render("notifications/index.html", "list", page=page)
 
@@ -28,13 +28,8 @@ def bell():
 @bp.route("/<int:note_id>/read", methods=["POST"])
 @login_required
 def read(note_id: int):
-    note = db.session.get(Notification, note_id)
-    if note is None or note.user_id != current_user.id:
-        from flask import abort
-
-        abort(404)
+    note = get_notification_or_404(current_user, note_id)
     services.mark_read(current_user, note_id)
-    db.session.commit()
     target = note.link if note.link and note.link.startswith("/") and not note.link.startswith("//") else url_for("notifications.index")
     if request.form.get("stay"):
         target = url_for("notifications.index")
@@ -45,5 +40,4 @@ def read(note_id: int):
 @login_required
 def read_all():
     services.mark_all_read(current_user)
-    db.session.commit()
     return hx_redirect(url_for("notifications.index"))

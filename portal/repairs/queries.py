@@ -3,12 +3,14 @@ so the list and the request page can never disagree: out of the list means 404 o
 
 from __future__ import annotations
 
-from datetime import datetime
+import statistics
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
-from portal.core.clock import now_utc
+from portal.core.clock import aware, now_utc
+from portal.extensions import db
 from portal.orgs.models import Household
 from portal.repairs.models import RepairRequest, Status
 from portal.repairs.permissions import visibility
@@ -33,3 +35,21 @@ MINE = {
     "handler": lambda user: RepairRequest.handler_id == user.id,
     "requester": lambda user: RepairRequest.requester_id == user.id,
 }
+
+
+FIGURES_DAYS = 90
+
+
+def closed_figures(compound_id: int, now: datetime) -> dict:
+    """The last 90 days: closed count, share rated 4 or 5 among those rated, median time to resolve."""
+    rows = db.session.execute(select(RepairRequest.created_at, RepairRequest.resolved_at, RepairRequest.rating).where(
+        RepairRequest.compound_id == compound_id, RepairRequest.status == Status.CLOSED,
+        RepairRequest.closed_at >= now - timedelta(days=FIGURES_DAYS))).all()
+    ratings = [rating for _c, _r, rating in rows if rating is not None]
+    hours = [(aware(resolved) - aware(created)).total_seconds() / 3600 for created, resolved, _ in rows if resolved]
+    return {
+        "closed": len(rows),
+        "rated": len(ratings),
+        "satisfaction": round(100 * sum(r >= 4 for r in ratings) / len(ratings)) if ratings else None,
+        "median_hours": statistics.median(hours) if hours else None,
+    }

@@ -6,14 +6,11 @@ rooms: a household request shows its building only), so the template cannot leak
 
 from __future__ import annotations
 
-import statistics
-from datetime import datetime, timedelta
-
 from flask import request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal.core.clock import aware, now_utc
+from portal.core.clock import now_utc
 from portal.core.paging import paginate
 from portal.core.params import parse_id
 from portal.core.permissions import require
@@ -23,9 +20,8 @@ from portal.orgs.models import Building, Compound, Household
 from portal.orgs.permissions import get_compound_or_404, scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, RepairRequest, RequestPhoto, Status
+from portal.repairs.queries import FIGURES_DAYS, closed_figures
 from portal.repairs.views import bp
-
-FIGURES_DAYS = 90
 
 
 def _compound_choices(scope) -> list[tuple[int, str]]:
@@ -35,21 +31,6 @@ def _compound_choices(scope) -> list[tuple[int, str]]:
     rows = db.session.execute(select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids))
                               .order_by(Compound.name)).all()
     return sorted((tuple(row) for row in rows), key=lambda row: row[0] not in homes)
-
-
-def figures(compound_id: int, now: datetime) -> dict:
-    """The last 90 days: closed count, share rated 4 or 5 among those rated, median time to resolve."""
-    rows = db.session.execute(select(RepairRequest.created_at, RepairRequest.resolved_at, RepairRequest.rating).where(
-        RepairRequest.compound_id == compound_id, RepairRequest.status == Status.CLOSED,
-        RepairRequest.closed_at >= now - timedelta(days=FIGURES_DAYS))).all()
-    ratings = [rating for _c, _r, rating in rows if rating is not None]
-    hours = [(aware(resolved) - aware(created)).total_seconds() / 3600 for created, resolved, _ in rows if resolved]
-    return {
-        "closed": len(rows),
-        "rated": len(ratings),
-        "satisfaction": round(100 * sum(r >= 4 for r in ratings) / len(ratings)) if ratings else None,
-        "median_hours": statistics.median(hours) if hours else None,
-    }
 
 
 @bp.route("/board")
@@ -82,5 +63,5 @@ def board():
                                       .order_by(RequestPhoto.id)):
             photos.setdefault(row.request_id, []).append(row)
     return render("repairs/board.html", "board", compound=compound, choices=choices, category=category,
-                  page=page, photos=photos, figures=figures(compound.id, now_utc()),
+                  page=page, photos=photos, figures=closed_figures(compound.id, now_utc()),
                   labels=labels, categories=CATEGORIES, days=FIGURES_DAYS)

@@ -1,6 +1,7 @@
 """Response headers and session lifetime rules every page inherits (OWASP ASVS 5.0 L2 baseline)."""
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -25,6 +26,29 @@ def set_security_headers(response):
     return response
 
 
+def background(view):
+    """Mark a view as a background refresh (the bell's poll): it does not count as the person being
+    there, so an unattended open tab still reaches the idle timeout."""
+    view.background = True
+    return view
+
+
+def _is_background() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, "background", False))
+
+
+def _login_again():
+    """Back to the login page; for htmx (a poll, a fragment) the whole page goes there, with `next`
+    the page the person was on rather than the fragment's URL."""
+    if getattr(request, "htmx", False):
+        here = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = here.path + (f"?{here.query}" if here.query else "")
+        nxt = target if target.startswith("/") and not target.startswith("//") else None
+        return "", 204, {"HX-Redirect": url_for("auth.login", next=nxt)}
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
 def enforce_session_timeouts():
     """Idle and absolute timeouts: an abandoned phone in a lobby does not stay logged in."""
     if not current_user.is_authenticated:
@@ -37,6 +61,7 @@ def enforce_session_timeouts():
         logout_user()
         session.clear()
         flash(_("您的登录已超时，请重新登录。"), "warning")
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
-    session["_seen"] = now
+        return _login_again()
+    if not _is_background():
+        session["_seen"] = now
     return None

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from portal.core.paging import paginate
 from portal.core.rendering import hx_redirect, render
+from portal.core.security import background
 from portal.notifications import services
 from portal.notifications.models import Notification
 from portal.notifications.permissions import get_notification_or_404, visibility
@@ -21,6 +22,7 @@ def index():
 
 @bp.route("/bell")
 @login_required
+@background
 def bell():
     return render("_bell.html", "bell")
 

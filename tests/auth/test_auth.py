@@ -142,3 +142,24 @@ def test_idle_timeout_logs_out(client, world):
         s["_seen"] = s["_seen"] - 3 * 3600
     response = client.get("/")
     assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_the_bells_poll_does_not_keep_an_unattended_tab_logged_in(client, world):
+    """Background polls are not activity: the idle clock runs on, and the poll that finds the session
+    expired sends the whole page to the login (not a login form inside the bell)."""
+    login_as(client, world["users"][Role.RESIDENT])
+    with client.session_transaction() as s:
+        s["_seen"] = s["_seen"] - 600
+        seen = s["_seen"]
+    poll = {"HX-Request": "true", "X-Block": "bell", "HX-Current-URL": "http://localhost/repairs/?status=resolved"}
+    assert client.get("/notifications/bell", headers=poll).status_code == 200
+    with client.session_transaction() as s:
+        assert s["_seen"] == seen  # the poll did not count
+    client.get("/")
+    with client.session_transaction() as s:
+        assert s["_seen"] > seen  # a page the person opened does
+        s["_seen"] = s["_seen"] - 3 * 3600
+    response = client.get("/notifications/bell", headers=poll)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].startswith("/auth/login?next=/repairs/")
+    assert client.get("/").status_code == 302

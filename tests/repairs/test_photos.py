@@ -222,3 +222,19 @@ def test_anonymous_visitors_are_sent_to_log_in(app, repair_world):
     _req, filing, _result = _closed_with_photos(repair_world)
     response = app.test_client().get(f"/repairs/photos/{filing.id}")
     assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_a_households_photos_are_never_cached_but_a_public_areas_may_be(app, repair_world):
+    """A shared computer: after logout, the browser cache must not still hold the inside of a home."""
+    _req, filing, result = _closed_with_photos(repair_world)
+    client = login_as(app.test_client(), repair_world["resident"])
+    for photo in (filing, result):
+        response = client.get(f"/repairs/photos/{photo.id}")
+        assert response.headers["Cache-Control"] == "no-store"
+        response.close()
+    public = make_request(repair_world, household=None, place="北门")
+    [gate] = save_photos(public, [upload(jpeg())], stage="filing", by=repair_world["resident"])
+    db.session.commit()
+    response = client.get(f"/repairs/photos/{gate.id}")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, max-age=3600"
+    response.close()

@@ -1,5 +1,5 @@
 """Serving a request's photos to those who may see them (permissions.photo_visible); anyone else gets
-404, as for the request itself. A photo is at most a few hundred kilobytes, so it is read whole: no
+404, as for the request itself. Photos of a household are never cached by the browser. A photo is at most a few hundred kilobytes, so it is read whole: no
 file handle outlives the request.
 """
 
@@ -35,5 +35,7 @@ def photo(photo_id: int):
                          etag=photo.stored_name, conditional=True, max_age=3600)
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    # A household's photos can show the inside of a home: never kept in the browser's cache, where they
+    # would outlive a logout on a shared computer. Public-area photos may be cached privately.
+    response.headers["Cache-Control"] = "no-store" if photo.request.household_id else "private, max-age=3600"
     return response

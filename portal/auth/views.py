@@ -6,11 +6,11 @@ entry too, since the page answers 200), or rolls back on an error."""
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import services
+from portal.auth import devices, services
 from portal.auth.forms import ChangePasswordForm, LoginForm, ReauthForm
 from portal.auth.passwords import verify_password
 from portal.core.audit import audit
@@ -33,8 +33,30 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _name_limit() -> str:
+    return current_app.config["LOGIN_NAME_RATE_LIMIT"]
+
+
 def _login_key() -> str:
     return "login:" + (request.form.get("login") or "").strip().lower()
+
+
+def _failed(response) -> bool:
+    """Only failed attempts count against the limits: a successful login answers 303."""
+    return response.status_code != 303
+
+
+def _known_device() -> bool:
+    """This device logged in before as the account being typed (asked once per request)."""
+    if "_known_device" not in g:
+        known = devices.known_accounts()
+        user = services.find_login(request.form.get("login") or "") if known else None
+        g._known_device = user is not None and user.id in known
+    return g._known_device
+
+
+def _device_key() -> str:
+    return f"login-device:{request.cookies.get(devices.COOKIE, '')[:64]}:{_login_key()}"
 
 
 def _start_session(user) -> None:
@@ -47,9 +69,14 @@ def _start_session(user) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit("30 per hour", methods=["POST"], key_func=_login_key)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, exempt_when=_known_device)
+@limiter.limit(_name_limit, methods=["POST"], key_func=_login_key, deduct_when=_failed, exempt_when=_known_device)
+@limiter.limit(_name_limit, methods=["POST"], key_func=_device_key, deduct_when=_failed,
+               exempt_when=lambda: not _known_device())
 def login():
+    """Guessing is limited per address and per account name, counting failures only. A device that
+    logged in as that account before (auth.devices) has a budget of its own instead, so a stranger who
+    exhausts the shared ones cannot lock the owner out — and a stolen phone still cannot guess freely."""
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
@@ -61,7 +88,9 @@ def login():
             _start_session(user)
             if locale and not user.locale:
                 session["locale"] = locale
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            response = redirect(_safe_next(request.args.get("next")), code=303)
+            devices.remember(response, user.id)
+            return response
         error = _("手机号/用户名或密码不正确。")
     return render("auth/login.html", "login_form", form=form, error=error)
 

@@ -163,3 +163,42 @@ def test_the_bells_poll_does_not_keep_an_unattended_tab_logged_in(client, world)
     assert response.status_code == 204
     assert response.headers["HX-Redirect"].startswith("/auth/login?next=/repairs/")
     assert client.get("/").status_code == 302
+
+
+def _attempt(client, login, password):
+    return client.post("/auth/login", data={"login": login, "password": password, "csrf_token": csrf_token(client)})
+
+
+def test_a_stranger_cannot_lock_the_owner_out(app, world, monkeypatch):
+    """Only failures count, per address and per name; the owner's known device has its own budget."""
+    monkeypatch.setitem(app.config, "LOGIN_NAME_RATE_LIMIT", "5 per hour")
+    owner = world["users"][Role.RESIDENT]
+    phone = app.test_client()  # the owner's phone: logged in before, so it is a known device
+    login_as(phone, owner)
+    post(phone, "/auth/logout")
+    stranger = app.test_client()
+    codes = [_attempt(stranger, owner.username, "wrong-guess").status_code for _ in range(6)]
+    assert codes[:5] == [200] * 5 and codes[5] == 429  # the stranger is stopped …
+    assert _attempt(phone, owner.username, PASSWORD).status_code == 303  # … the owner is not
+    new_device = app.test_client()
+    assert _attempt(new_device, owner.username, PASSWORD).status_code == 429  # a new device waits
+
+
+def test_successful_logins_do_not_count_and_a_known_device_cannot_guess_freely(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_NAME_RATE_LIMIT", "3 per hour")
+    owner = world["users"][Role.RESIDENT]
+    client = app.test_client()
+    for _ in range(5):
+        assert _attempt(client, owner.username, PASSWORD).status_code == 303
+        post(client, "/auth/logout")
+    codes = [_attempt(client, owner.username, "wrong-guess").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]  # a stolen phone gets the device's own budget, no more
+
+
+def test_a_forged_device_cookie_is_ignored(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_NAME_RATE_LIMIT", "2 per hour")
+    owner = world["users"][Role.RESIDENT]
+    client = app.test_client()
+    client.set_cookie("portal_device", "forged.value.here", path="/auth/")
+    codes = [_attempt(client, owner.username, "wrong-guess").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]

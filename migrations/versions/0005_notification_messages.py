@@ -1,7 +1,7 @@
 """notifications store a message key and parameters, worded when read
 
 Revision ID: 0005_notification_messages
-Revises: 0003_repairs
+Revises: 0004_enum_checks
 Create Date: 2026-11-24 10:00:00.000000
 
 Rows written before keep their finished text in `title` (now nullable); a row needs one or the other.

@@ -1,27 +1,62 @@
 """Periodic tasks registered by the modules: `flask tasks` runs them all (cron or a systemd timer);
 the web process also runs each one now and then, so a demo without cron still moves.
 
-Each task is its own transaction: it commits when it succeeds and rolls back when a concurrent
-change got in its way (it simply runs again next time).
+However many processes or instances serve the portal, a task runs once per interval: a run is
+claimed in the database first (`task_run`, one row per task: an UPDATE that only one claimant can
+win). Each task is then its own transaction: it commits when it succeeds and rolls back when a
+concurrent change got in its way (it simply runs again next time).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timedelta
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
+from sqlalchemy import DateTime, String, insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.core.clock import now_utc
 from portal.core.modules import registry
 from portal.core.transaction import commit, rollback
+from portal.extensions import db
 
 _last_run: dict[str, float] = {}
 _lock = threading.Lock()
+
+
+class TaskRun(db.Model):
+    """When each periodic task last started, shared by every process and instance."""
+
+    __tablename__ = "task_run"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def claim(task, now: datetime | None = None) -> bool:
+    """Take this interval's run of `task`; False if another process took it. Committed at once, so the
+    other instances see the claim before the task itself runs."""
+    now = now or now_utc()
+    try:
+        won = db.session.execute(
+            update(TaskRun).where(TaskRun.name == task.name,
+                                  TaskRun.last_run_at <= now - timedelta(seconds=task.every_seconds))
+            .values(last_run_at=now)).rowcount == 1
+        if not won and db.session.get(TaskRun, task.name) is None:
+            db.session.execute(insert(TaskRun).values(name=task.name, last_run_at=now))
+            won = True
+        commit()
+        return won
+    except (IntegrityError, OperationalError):  # another instance inserted the first row at the same moment
+        rollback()
+        return False
 
 
 def run_task(task) -> object | None:
@@ -50,15 +85,20 @@ def run_due_tasks() -> None:
                 _last_run[task.name] = now
                 due.append(task)
     for task in due:
-        run_task(task)
+        if claim(task):
+            run_task(task)
 
 
 @click.command("tasks")
+@click.option("--force", is_flag=True, help="Run even if another process ran a task within its interval.")
 @with_appcontext
-def tasks_command():
-    """Run every periodic task once (escalate overdue requests, close stale ones …)."""
+def tasks_command(force):
+    """Run every periodic task that is due (escalate overdue requests, close stale ones …)."""
     for task in registry().tasks:
-        click.echo(f"{task.name}: {run_task(task)}")
+        if force or claim(task):
+            click.echo(f"{task.name}: {run_task(task)}")
+        else:
+            click.echo(f"{task.name}: ran within the last {task.every_seconds} s elsewhere, skipped")
 
 
 def init_app(app) -> None:

@@ -342,3 +342,21 @@ def test_flask_tasks_runs_every_registered_task(app, repair_world):
     assert "repairs.sweep:" in result.output and "'overdue': 1" in result.output
     db.session.refresh(req)
     assert req.overdue_flagged_at is not None
+
+
+def test_a_task_runs_once_per_interval_however_many_processes_ask(app, repair_world):
+    """Two instances (or workers) asking at the same moment: one claim wins, the other skips."""
+    from datetime import timedelta
+
+    from portal.core.clock import now_utc
+    from portal.core.modules import registry
+
+    sweep = next(task for task in registry(app).tasks if task.name == "repairs.sweep")
+    now = now_utc()
+    assert tasks.claim(sweep, now) is True
+    assert tasks.claim(sweep, now) is False  # the other instance, same moment
+    assert tasks.claim(sweep, now + timedelta(seconds=sweep.every_seconds - 1)) is False
+    assert tasks.claim(sweep, now + timedelta(seconds=sweep.every_seconds)) is True
+    result = app.test_cli_runner().invoke(args=["tasks"])
+    assert "skipped" in result.output  # cron on a second instance right after the first
+    assert "repairs.sweep: {" in app.test_cli_runner().invoke(args=["tasks", "--force"]).output

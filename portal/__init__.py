@@ -77,7 +77,7 @@ def create_app(config=None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "portal" / "translations"))
 
-    from portal.core import tasks, transaction
+    from portal.core import backup, tasks, transaction
     from portal.core.logging import install_log_masking
 
     install_log_masking()
@@ -87,6 +87,7 @@ def create_app(config=None) -> Flask:
     for name in MODULES:
         import_module(name).init_app(app)
     tasks.init_app(app)
+    backup.init_app(app)
     transaction.init_app(app)  # last registered, so it runs first: commit before headers are set
     from portal.cli import register_cli
 

@@ -47,6 +47,7 @@ class Registry:
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, template, fn(user) -> ctx|None)
     tasks: list[Task] = field(default_factory=list)
     demos: list[tuple[int, Callable]] = field(default_factory=list)  # (order, fn(today)) after the structure
+    files: dict[str, Callable] = field(default_factory=dict)  # name -> fn() -> folder of uploaded files
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -84,3 +85,8 @@ def add_task(app: Flask, name: str, run: Callable[[], object], *, every_seconds:
 def add_demo(app: Flask, loader: Callable, *, order: int) -> None:
     """`loader(today)` adds this module's demo data to a freshly loaded demo street."""
     registry(app).demos.append((order, loader))
+
+
+def add_files(app: Flask, name: str, folder: Callable) -> None:
+    """A folder of uploaded files that belongs in every backup (`folder()` gives its path)."""
+    registry(app).files[name] = folder

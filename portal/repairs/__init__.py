@@ -3,7 +3,15 @@
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from portal.core.modules import add_demo, add_home_panel, add_indicators, add_nav, add_task, add_todos
+from portal.core.modules import (
+    add_demo,
+    add_files,
+    add_home_panel,
+    add_indicators,
+    add_nav,
+    add_task,
+    add_todos,
+)
 
 SWEEP_EVERY = 300  # seconds between automatic sweeps in a web process without cron
 
@@ -12,6 +20,7 @@ def init_app(app: Flask) -> None:
     import portal.repairs.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.repairs import notices, permissions, services  # noqa: F401  (registers the rules)
     from portal.repairs.cli import repairs_sweep
+    from portal.repairs.photos import upload_folder
     from portal.repairs.queries import closed_figures
     from portal.repairs.todos import repairs_panel, todos
     from portal.repairs.views import bp
@@ -26,6 +35,7 @@ def init_app(app: Flask) -> None:
     add_indicators(app, "repairs.closed_figures", closed_figures)
     add_home_panel(app, "repairs/_home_panel.html", repairs_panel, order=60)
     add_demo(app, _load_demo, order=20)
+    add_files(app, "repairs-photos", upload_folder)
 
 
 def _load_demo(today):

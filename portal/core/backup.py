@@ -122,6 +122,7 @@ def restore_backup(path: str | Path, *, replace: bool = False) -> dict:
                               "migrate this database to the backup's revision first")
         if _has_data() and not replace:
             raise BackupError("数据库中已有数据；确认覆盖请加 --replace / the database holds data: use --replace")
+        _verify_files(archive, manifest)  # before anything is replaced
         tables = _tables()
         try:
             for table in reversed(tables):
@@ -176,24 +177,34 @@ def _reset_sequences(tables) -> None:
                     f"COALESCE((SELECT MAX(\"{column.name}\") FROM \"{table.name}\"), 0) + 1, false)"))
 
 
-def _restore_files(archive: tarfile.TarFile, manifest: dict) -> None:
-    folders = dict(_file_folders())
+def _files(archive: tarfile.TarFile, manifest: dict):
+    """(folder name, relative path, bytes) of each file, its checksum checked and its path kept inside."""
     for name, checksums in manifest["files"].items():
-        folder = folders.get(name)
-        if folder is None:
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
         for relative, checksum in checksums.items():
-            target = (folder / relative).resolve()
-            if folder.resolve() not in target.parents:
+            if relative.startswith("/") or ".." in Path(relative).parts:
                 raise BackupError(f"不安全的文件路径 / unsafe path in archive: {relative}")
             data = archive.extractfile(f"files/{name}/{relative}").read()
             if hashlib.sha256(data).hexdigest() != checksum:
                 raise BackupError(f"文件已损坏 / damaged file in archive: {relative}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-                handle.write(data)
-            shutil.move(handle.name, target)
+            yield name, relative, data
+
+
+def _verify_files(archive: tarfile.TarFile, manifest: dict) -> None:
+    for _file in _files(archive, manifest):
+        pass
+
+
+def _restore_files(archive: tarfile.TarFile, manifest: dict) -> None:
+    folders = dict(_file_folders())
+    for name, relative, data in _files(archive, manifest):
+        folder = folders.get(name)
+        if folder is None:
+            continue
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:  # whole, or not at all
+            handle.write(data)
+        shutil.move(handle.name, target)
 
 
 @click.command("backup")

@@ -111,6 +111,9 @@ def test_a_damaged_or_foreign_archive_changes_nothing(app, world, tmp_path):
 
     photo = next(name for name in members if name.startswith("files/"))
     broken_rows = {"tables/repair_request.jsonl": members["tables/repair_request.jsonl"] + b'{"id": "x"}\n'}
+    db.session.execute(Organisation.__table__.update().values(note="改过"))  # so a restore would show
+    db.session.commit()
+    before = _everything()
     for bad in (rewrite("other-revision.tar.gz", {}, {"revision": "0001_structure"}),
                 rewrite("damaged-photo.tar.gz", {photo: b"not the photo"}),
                 rewrite("broken-rows.tar.gz", broken_rows)):

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.modules import add_nav
-from portal.notifications.registry import register_messages
+from portal.notifications.registry import register_formatters, register_messages
 
-__all__ = ["EVENT", "init_app", "register_messages"]
+__all__ = ["EVENT", "init_app", "register_formatters", "register_messages"]
 
 # The bell (templates/_bell.html) reloads itself when this event reaches the body.
 EVENT = "portal:notifications"

@@ -7,6 +7,7 @@ translation like any other) under keys prefixed with its name, e.g. "repairs.ass
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 
@@ -16,6 +17,7 @@ KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 KEY_LENGTH = 80  # Notification.key
 
 _messages: dict[str, LazyString] = {}
+_formatters: dict[str, dict[str, object]] = {}  # key prefix ("repairs.") -> parameter -> fn(value) -> text
 
 
 def register_messages(mapping: Mapping[str, LazyString]) -> None:
@@ -39,3 +41,21 @@ def lookup(key: str) -> LazyString | None:
 def registered() -> dict[str, LazyString]:
     """A copy of the whole catalogue (for tests and checks)."""
     return dict(_messages)
+
+
+def register_formatters(prefix: str, formatters: Mapping[str, object]) -> None:
+    """How a module's parameters read in the reader's language: a stored code (a category) becomes its
+    label when the notification is shown, e.g. {"category": lambda code: CATEGORY_LABELS[code]}."""
+    _formatters.setdefault(prefix, {}).update(formatters)
+
+
+def formatted(key: str, params: Mapping) -> dict:
+    """`params` with the registered formatters of `key`'s module applied (unknown values stay as stored)."""
+    result = dict(params)
+    for prefix, formatters in _formatters.items():
+        if key.startswith(prefix):
+            for name, format_value in formatters.items():
+                if result.get(name) is not None:
+                    with contextlib.suppress(KeyError, ValueError, TypeError):  # keep the stored value
+                        result[name] = str(format_value(result[name]))
+    return result

@@ -76,7 +76,7 @@ def message_for(note: Notification) -> str:
             log.warning("notification %s: no message registered under %r", note.id, note.key)
         else:
             try:
-                return str(message) % (note.params or {})
+                return str(message) % registry.formatted(note.key, note.params or {})
             except (KeyError, ValueError, TypeError):
                 log.warning("notification %s: message %r does not fit its parameters", note.id, note.key)
     return note.title or str(GENERIC)
@@ -113,3 +113,20 @@ def mark_all_read(user) -> int:
         update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow())
     )
     return result.rowcount
+
+
+def settle(link: str, keys, user_id: int | None = None) -> int:
+    """Mark as read the unread notifications about `link` with one of `keys` (of `user_id`, or anyone's):
+    a "please dispatch" that someone has acted on is no longer a to-do, so badges do not only grow.
+
+    The rows are loaded and marked in the session, written with the rest of the change at its flush:
+    no UPDATE runs early, so two people acting at once still meet at the optimistic lock of the record
+    itself. Call it before changing that record (the SELECT would otherwise flush it)."""
+    query = select(Notification).where(Notification.link == link, Notification.key.in_(list(keys)),
+                                       Notification.read_at.is_(None))
+    if user_id is not None:
+        query = query.where(Notification.user_id == user_id)
+    notes = db.session.scalars(query).all()
+    for note in notes:
+        note.read_at = utcnow()
+    return len(notes)

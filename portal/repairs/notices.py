@@ -5,9 +5,13 @@ Keys are stored in the database: rename one only together with a data migration.
 
 from flask_babel import lazy_gettext as _l
 
-from portal.notifications import register_messages
+from portal.notifications import register_formatters, register_messages
+from portal.repairs.labels import CATEGORY_LABELS, KIND_LABELS
 
 MESSAGES = {
+    "repairs.filed": _l("新诉求 %(no)s（%(category)s）：%(summary)s，请派单。"),
+    "repairs.returned": _l("诉求 %(no)s 被处理人退回（%(summary)s），请重新派单。"),
+    "repairs.reclassified": _l("诉求 %(no)s 已确认为%(kind)s，请您派单。"),
     "repairs.assigned": _l("您有一条新派单：%(no)s"),
     "repairs.accepted": _l("您的诉求 %(no)s 已受理，正在处理。"),
     "repairs.resolved": _l("您的诉求 %(no)s 已处理完毕，请评价。"),
@@ -20,5 +24,14 @@ MESSAGES = {
 }
 
 
+#: requests, for the notifications that stop being to-dos once they are acted on (services.settle)
+DISPATCH_NOW = ("repairs.filed", "repairs.returned", "repairs.reclassified", "repairs.escalated_unsatisfied",
+                "repairs.overdue")
+ACCEPT_NOW = ("repairs.assigned", "repairs.reopened")
+RATE_NOW = ("repairs.resolved",)
+
+
 def register() -> None:
     register_messages(MESSAGES)
+    register_formatters("repairs.", {"category": lambda code: CATEGORY_LABELS[code],
+                                     "kind": lambda code: KIND_LABELS[code]})

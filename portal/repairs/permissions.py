@@ -43,10 +43,10 @@ KIND_LEVEL = {Kind.HOUSEHOLD: Level.PROPERTY, Kind.COMMUNITY: Level.COMMUNITY,
 
 # --- who answers for a request ------------------------------------------------------------------
 
-def responsible_level(req: RepairRequest) -> int:
-    """The kind sets the first level, escalation raises it; a compound without a property company
-    has its household matters handled by the community."""
-    level = max(KIND_LEVEL[req.kind], req.escalation_level)
+def responsible_level(req: RepairRequest, kind: str | None = None) -> int:
+    """The kind (or the one it would become) sets the first level, escalation raises it; a compound
+    without a property company has its household matters handled by the community."""
+    level = max(KIND_LEVEL[kind or req.kind], req.escalation_level)
     if level == Level.PROPERTY and current_company_id(req.compound_id) is None:
         return Level.COMMUNITY
     return level

@@ -9,6 +9,7 @@ tested without HTTP. A refused change raises RuleError and leaves the request as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from portal.core.clock import now_utc
 from portal.core.errors import Conflict, RuleError
 from portal.core.permissions import rule
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.notifications.services import notify, settle
 from portal.orgs.models import Compound
 from portal.orgs.permissions import scope_of
 from portal.repairs.models import (
@@ -38,6 +39,7 @@ from portal.repairs.models import (
     ServiceLevel,
     Status,
 )
+from portal.repairs.notices import ACCEPT_NOW, DISPATCH_NOW, RATE_NOW
 from portal.repairs.permissions import (
     dispatchers,
     handler_candidates,
@@ -250,6 +252,8 @@ def file_request(*, by, compound: Compound, category: str, description: str, urg
     db.session.add(req)
     db.session.flush()
     _event(req, by, "filed", None, None)
+    _notify_dispatchers(req, "repairs.filed", category=req.category,
+                        summary=summary(f"{_where(req)} {req.description}"))
     return req
 
 
@@ -265,9 +269,16 @@ def triage(req: RepairRequest, *, by, kind: str, reason: str | None = None, vers
     if kind != req.kind and not reason:
         raise RuleError(_l("更改类型时请说明理由。"), "reason")
     old_kind = req.kind
+    moves = responsible_level(req, kind) != responsible_level(req)  # another body dispatches it now
+    if kind != old_kind and req.handler_id is not None:
+        _settle(req, ACCEPT_NOW, req.handler_id)
+    if moves:
+        _settle(req, DISPATCH_NOW)
     req.kind, req.kind_confirmed = kind, True
     if kind != old_kind and req.handler_id is not None:
         req.handler_id, req.status = None, Status.SUBMITTED
+    if moves:
+        _notify_dispatchers(req, "repairs.reclassified", kind=kind)
     from portal.repairs.labels import KIND_LABELS
 
     change = _text(KIND_LABELS[kind]) if kind == old_kind else f"{_text(KIND_LABELS[old_kind])} → {_text(KIND_LABELS[kind])}"
@@ -294,6 +305,9 @@ def assign(req: RepairRequest, *, by, handler, version: int | None = None, note:
     if handler is None or handler.id not in {u.id for u in handler_candidates(req)}:
         raise RuleError(_l("请选择负责单位的处理人。"), "handler_id")
     action = "assigned" if before == Status.SUBMITTED else "transferred"
+    _settle(req, DISPATCH_NOW)
+    if req.handler_id is not None:
+        _settle(req, ACCEPT_NOW, req.handler_id)
     req.handler_id, req.status, req.accepted_at, req.hold_reason = handler.id, Status.ASSIGNED, None, None
     _event(req, by, action, before, note)
     notify(handler.id, "repairs.assigned", link=_link(req), no=req.id)
@@ -302,6 +316,7 @@ def assign(req: RepairRequest, *, by, handler, version: int | None = None, note:
 def accept(req: RepairRequest, *, by, version: int | None = None) -> None:
     """接单: only the assigned handler."""
     before = _begin("accept", req, by, version)
+    _settle(req, ACCEPT_NOW, by.id)
     req.status, req.accepted_at = Status.IN_PROGRESS, now_utc()
     _event(req, by, "accepted", before)
     _tell_requester(req, "repairs.accepted")
@@ -311,8 +326,10 @@ def return_request(req: RepairRequest, *, by, reason: str, version: int | None =
     """退单: the handler gives it back, with a reason, to be dispatched again."""
     before = _begin("return_", req, by, version)
     reason = _required(reason, _l("退单时请说明理由。"), "reason")
+    _settle(req, ACCEPT_NOW, by.id)
     req.status, req.handler_id = Status.SUBMITTED, None
     _event(req, by, "returned", before, reason)
+    _notify_dispatchers(req, "repairs.returned", summary=summary(reason))
 
 
 # --- work --------------------------------------------------------------------------------------------------
@@ -352,6 +369,7 @@ def evaluate(req: RepairRequest, *, by, rating: int, speed: int, attitude: int, 
     comment = (comment or "").strip() or None
     if not satisfied and not comment:
         raise RuleError(_l("不满意时请写下原因，便于继续处理。"), "comment")
+    _settle(req, RATE_NOW)
     req.rating, req.speed_rating, req.attitude_rating = rating, speed, attitude
     req.satisfied, req.evaluation_comment, req.evaluated_at = satisfied, comment, now_utc()
     if satisfied:
@@ -431,11 +449,34 @@ def _tell_requester(req: RepairRequest, key: str) -> None:
         notify(req.requester_id, key, link=_link(req), no=req.id)
 
 
-def _notify_dispatchers(req: RepairRequest, key: str) -> None:
+def _notify_dispatchers(req: RepairRequest, key: str, **params) -> None:
     """Whoever dispatches at the request's current level."""
-    _notify_people(dispatchers(req), req, key)
+    _notify_people(dispatchers(req), req, key, **params)
 
 
-def _notify_people(query, req: RepairRequest, key: str) -> None:
-    for user in set(db.session.scalars(query)):
-        notify(user.id, key, link=_link(req), no=req.id)
+def _notify_people(query, req: RepairRequest, key: str, **params) -> None:
+    with db.session.no_autoflush:  # who is told does not depend on the change being made
+        people = set(db.session.scalars(query))
+    for user in people:
+        notify(user.id, key, link=_link(req), no=req.id, **params)
+
+
+def _settle(req: RepairRequest, keys, user_id: int | None = None) -> None:
+    """The notices asking for a step just taken are no longer to-dos."""
+    settle(_link(req), keys, user_id)
+
+
+LONG_NUMBER = re.compile(r"\d{7,}")
+
+
+def summary(text: str | None, length: int = 24) -> str:
+    """A few words of what a person typed, for a notification: long numbers (a phone, an id card) masked."""
+    text = LONG_NUMBER.sub("****", " ".join((text or "").split()))
+    return text if len(text) <= length else text[:length] + "…"
+
+
+def _where(req: RepairRequest) -> str:
+    """The place without the room: a public area as typed, a home as its building."""
+    if req.household_id is None:
+        return req.place or ""
+    return req.household.building.name

@@ -72,6 +72,13 @@ def inbox(user) -> list[str]:
     )]
 
 
+def unread(user) -> list[str]:
+    """The notifications `user` has not read (or that were settled by someone acting), oldest first."""
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                               .order_by(Notification.id))
+    return [message_for(note) for note in notes]
+
+
 def notification_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Notification))
 

@@ -16,7 +16,7 @@ from portal.repairs.models import Kind, Level, RepairRequest, ReturnVisit, Servi
 from portal.repairs.services import Conflict
 from portal.repairs.services import RuleError as WorkflowError
 from tests.conftest import make_compound, make_contract, make_org, make_user
-from tests.repairs.conftest import inbox, make_request, snapshot, timeline
+from tests.repairs.conftest import inbox, make_request, snapshot, timeline, unread
 
 S = Status
 
@@ -176,11 +176,15 @@ def test_the_whole_loop_leaves_a_complete_timeline_and_tells_the_right_people(w)
         ("evaluated", S.RESOLVED, S.CLOSED, resident),
     ]
     assert req.events[3].at is not None
-    # The requester at accept, resolve and close; the handler at assign; nobody else.
+    # The dispatcher at filing; the requester at accept, resolve and close; the handler at assign; nobody else.
     assert inbox(w["resident"]) == [f"您的诉求 {req.id} 已受理，正在处理。", f"您的诉求 {req.id} 已处理完毕，请评价。",
                                     f"您的诉求 {req.id} 已关闭，感谢评价。"]
     assert inbox(w["staff"]) == [f"您有一条新派单：{req.id}"]
-    assert inbox(w["manager"]) == []
+    assert inbox(w["manager"]) == [f"新诉求 {req.id}（水电）：1号楼 厨房水管漏水，请派单。"]
+    assert inbox(w["worker"]) == inbox(w["secretary"]) == []  # a household matter: the property company's
+    # Each "please act" reads as done once acted on; what is left unread is news, not a to-do.
+    assert unread(w["manager"]) == unread(w["staff"]) == []
+    assert unread(w["resident"]) == [f"您的诉求 {req.id} 已受理，正在处理。", f"您的诉求 {req.id} 已关闭，感谢评价。"]
     # Notifications carry no personal data.
     household = w["household"]
     for title in inbox(w["resident"]) + inbox(w["staff"]):
@@ -414,7 +418,7 @@ def test_sweep_never_escalates_past_the_street(w):
     assert services.sweep() == {"escalated": 0, "overdue": 1, "closed": 0}
     db.session.commit()
     assert req.escalation_level == 0 and services.responsible_level(req) == Level.STREET
-    assert inbox(w["street_admin"]) == [f"诉求 {req.id} 已超时，请尽快处理。"]
+    assert inbox(w["street_admin"]) == [f"诉求 {req.id} 已确认为难事（街道会商），请您派单。", f"诉求 {req.id} 已超时，请尽快处理。"]
 
 
 def test_sweep_tells_the_property_manager_when_their_request_is_overdue(w):
@@ -423,7 +427,7 @@ def test_sweep_tells_the_property_manager_when_their_request_is_overdue(w):
     db.session.commit()
     services.sweep()
     db.session.commit()
-    assert inbox(w["manager"]) == [f"诉求 {req.id} 已超时，已升级至社区督办。"]
+    assert inbox(w["manager"])[1:] == [f"诉求 {req.id} 已超时，已升级至社区督办。"]  # after the new-request notice
 
 
 def test_a_reopened_request_that_runs_late_again_is_escalated(w):
@@ -653,3 +657,24 @@ def test_grid_worker_of_another_compound_may_not_file_there(w):
         with pytest.raises(WorkflowError):
             make_request(w, by=by)
     assert db.session.scalar(select(func.count()).select_from(RepairRequest)) == 0
+
+
+def test_the_dispatchers_hear_of_a_new_request_in_their_language_without_personal_data(app, w):
+    """Filing tells whoever dispatches now, naming the request; a returned order tells them again."""
+    from flask_babel import force_locale
+
+    from portal.notifications.models import Notification
+    from portal.notifications.services import message_for
+
+    req = make_request(w, description="厨房水管漏水，请打13812345678联系我")
+    db.session.commit()
+    [note] = db.session.scalars(select(Notification).where(Notification.user_id == w["manager"].id)).all()
+    assert message_for(note) == f"新诉求 {req.id}（水电）：1号楼 厨房水管漏水，请打****联系我，请派单。"
+    with force_locale("en"):
+        assert "Water" in message_for(note) and "13812345678" not in message_for(note)
+    assert "101" not in message_for(note)  # the room stays out: the building is enough to know where
+    services.assign(req, by=w["manager"], handler=w["staff"])
+    services.return_request(req, by=w["staff"], reason="不归我")
+    db.session.commit()
+    assert unread(w["manager"]) == [f"诉求 {req.id} 被处理人退回（不归我），请重新派单。"]
+    assert unread(w["staff"]) == []  # the order they gave back is no longer theirs to accept

@@ -94,7 +94,9 @@ def test_full_walk_resident_manager_staff_resident(app, w):
 
     html = page(resident, req)
     assert forms_on(html) == {"evaluate"} and "请评价" in html
-    assert html.index('id="action-evaluate"') < html.index('data-testid="description"'), "the form comes first"
+    # The problem first, then the one thing to do about it, then the history (the issue "daily work on a phone").
+    assert html.index('data-testid="description"') < html.index('id="action-evaluate"') < html.index(
+        'data-testid="timeline"')
     response = act(resident, req, "evaluate", {"rating": 5, "speed_rating": 4, "attitude_rating": 5,
                                                "satisfied": "1", "comment": "师傅很细心"})
     assert response.status_code == 303

@@ -277,7 +277,11 @@ def get_household_or_404(user, household_id: int) -> Household:
 
 def organisation_visibility(user):
     """The WHERE clause of the organisations `user` may see: their street's (administrators), their
-    own, their staff compounds' and the property companies serving them, their communities'."""
+    own, their staff compounds' and the property companies serving them now, their communities'.
+
+    Only a current contract opens a company through a compound: a company that served it once (an
+    expired or terminated contract) is a competitor of the one serving it now, and its page lists its
+    staff."""
     scope = scope_of(user)
     staff_compounds = scope.compounds_with(STAFF_ROLES)
     conditions = []
@@ -287,7 +291,8 @@ def organisation_visibility(user):
         conditions.append(Organisation.id.in_(scope.organisation_ids))
     if staff_compounds:
         conditions.append(Organisation.compound_id.in_(staff_compounds))
-        served = select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(staff_compounds))
+        served = select(ServiceContract.company_id).where(
+            ServiceContract.compound_id.in_(staff_compounds), ServiceContract.is_current(today()))
         conditions.append(and_(
             Organisation.compound_id.is_(None), Organisation.community_id.is_(None),
             Organisation.kind == OrgKind.PROPERTY_COMPANY, Organisation.id.in_(served),

@@ -209,6 +209,25 @@ def _view_structure(user, obj=None) -> bool:
     return bool(scope.roles_in(compound_id_of(obj)) & STAFF_ROLES)
 
 
+@rule("orgs.community_whole")
+def _see_whole_community(user, community) -> bool:
+    """The community-level figures of a community page (coverage indicators, the community's own
+    organisations, the people cross-appointed in it) belong to those who see the whole community:
+    street administrators, the community party committee, community workers and community-wide grid
+    workers. The indicators and the cross-appointed people are computed over every compound, so a
+    user who sees only some (a grid worker with a grid, an owners' committee member, a property
+    manager) would read through them what their compounds' pages would answer 404 for."""
+    return community is not None and community.id in scope_of(user).community_ids
+
+
+def community_compounds_shown(user, community: Community) -> list[Compound]:
+    """The compounds of `community` whose row (property company, contract, owners' committee, party
+    organisations) the community page shows: those whose structure the user sees (a staff role
+    there), the same compounds whose own page opens for them."""
+    staff = scope_of(user).compounds_with(STAFF_ROLES)
+    return [compound for compound in community.compounds if compound.id in staff]
+
+
 @rule("household.personal")
 def _see_personal(user, obj) -> bool:
     """Residents' names, rooms and phones: the household itself, and those who must act on them."""

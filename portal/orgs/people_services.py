@@ -21,7 +21,6 @@ from portal.core.audit import audit
 from portal.core.clock import today
 from portal.extensions import db
 from portal.orgs.models import Community, Compound, Organisation, OrgKind, Position, Role
-from portal.orgs.permissions import scope_of, visible_community_ids
 from portal.orgs.services import RuleError
 
 # --- who a street administrator manages ------------------------------------------------------------
@@ -46,18 +45,8 @@ def people_clause(street_ids):
     return User.street_id.in_(street_ids) | (User.street_id.is_(None) & User.id.in_(holders))
 
 
-def street_reach(user) -> set[int]:
-    """The streets a user works or lives in: administered streets, or those of visible communities."""
-    scope = scope_of(user)
-    if scope.street_ids:
-        return set(scope.street_ids)
-    communities = visible_community_ids(user)
-    if not communities:
-        return set()
-    return set(db.session.scalars(select(Community.street_id).where(Community.id.in_(communities)).distinct()))
-
-
 def person_in_scope(street_ids, user_id: int) -> User | None:
+    """The account `user_id` if these streets manage it (people_clause), else None."""
     if not street_ids:
         return None
     return db.session.scalar(select(User).where(User.id == user_id, people_clause(street_ids)))

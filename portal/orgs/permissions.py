@@ -209,6 +209,25 @@ def _view_structure(user, obj=None) -> bool:
     return bool(scope.roles_in(compound_id_of(obj)) & STAFF_ROLES)
 
 
+@rule("orgs.community_whole")
+def _see_whole_community(user, community) -> bool:
+    """The community-level figures of a community page (coverage indicators, the community's own
+    organisations, the people cross-appointed in it) belong to those who see the whole community:
+    street administrators, the community party committee, community workers and community-wide grid
+    workers. The indicators and the cross-appointed people are computed over every compound, so a
+    user who sees only some (a grid worker with a grid, an owners' committee member, a property
+    manager) would read through them what their compounds' pages would answer 404 for."""
+    return community is not None and community.id in scope_of(user).community_ids
+
+
+def community_compounds_shown(user, community: Community) -> list[Compound]:
+    """The compounds of `community` whose row (property company, contract, owners' committee, party
+    organisations) the community page shows: those whose structure the user sees (a staff role
+    there), the same compounds whose own page opens for them."""
+    staff = scope_of(user).compounds_with(STAFF_ROLES)
+    return [compound for compound in community.compounds if compound.id in staff]
+
+
 @rule("household.personal")
 def _see_personal(user, obj) -> bool:
     """Residents' names, rooms and phones: the household itself, and those who must act on them."""
@@ -277,7 +296,11 @@ def get_household_or_404(user, household_id: int) -> Household:
 
 def organisation_visibility(user):
     """The WHERE clause of the organisations `user` may see: their street's (administrators), their
-    own, their staff compounds' and the property companies serving them, their communities'."""
+    own, their staff compounds' and the property companies serving them now, their communities'.
+
+    Only a current contract opens a company through a compound: a company that served it once (an
+    expired or terminated contract) is a competitor of the one serving it now, and its page lists its
+    staff."""
     scope = scope_of(user)
     staff_compounds = scope.compounds_with(STAFF_ROLES)
     conditions = []
@@ -287,7 +310,8 @@ def organisation_visibility(user):
         conditions.append(Organisation.id.in_(scope.organisation_ids))
     if staff_compounds:
         conditions.append(Organisation.compound_id.in_(staff_compounds))
-        served = select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(staff_compounds))
+        served = select(ServiceContract.company_id).where(
+            ServiceContract.compound_id.in_(staff_compounds), ServiceContract.is_current(today()))
         conditions.append(and_(
             Organisation.compound_id.is_(None), Organisation.community_id.is_(None),
             Organisation.kind == OrgKind.PROPERTY_COMPANY, Organisation.id.in_(served),

@@ -225,11 +225,14 @@ class CrossAppointment:
 
 
 def cross_appointments(community_ids: list[int], on: date) -> list[CrossAppointment]:
-    """People holding open positions in two or more organisations of these communities (交叉任职)."""
+    """People holding open positions in two or more organisations of these communities (交叉任职):
+    their communities' and compounds' bodies and the property companies serving them on `on` (a
+    company that served once is no body of the community, and its staff are not named here)."""
     from portal.auth.models import User
 
     compound_ids = select(Compound.id).where(Compound.community_id.in_(community_ids))
-    company_ids = select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(compound_ids))
+    company_ids = select(ServiceContract.company_id).where(
+        ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on))
     rows = db.session.execute(
         select(User.id, User.name, Organisation.id, Organisation.name, Position.title)
         .join(Position, Position.user_id == User.id)

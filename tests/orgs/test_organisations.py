@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.auth.models import User
 from portal.core.clock import today
 from portal.extensions import db
-from portal.orgs.models import Organisation, OrgKind, Position, Role
-from portal.orgs.permissions import compute_scope, organisation_visible
+from portal.orgs.models import ContractStatus, Organisation, OrgKind, Position, Role, ServiceContract
+from portal.orgs.permissions import STAFF_ROLES, compute_scope, organisation_visible
 from portal.orgs.permissions import organisation_visibility as _visible_clause
-from tests.conftest import login_as, make_org, make_user, post
+from tests.conftest import login_as, make_contract, make_org, make_user, post
 
 
 @pytest.fixture
@@ -39,15 +40,73 @@ def test_list_shows_own_street_only(client, world, far):
     assert "远方居委会" not in html
 
 
+@pytest.fixture
+def former(world):
+    """A company that served world's compound until last year, with a manager; 安居物业 serves it now."""
+    company = make_org(OrgKind.PROPERTY_COMPANY, street=world["street"], name="旧时物业")
+    make_contract(world["compound"], company, expired=True)
+    make_user("旧时经理", role=Role.PROPERTY_MANAGER, org=company, title="项目经理")
+    db.session.commit()
+    return company
+
+
+def visible_by_the_rules(user, org: Organisation) -> bool:
+    """DOMAIN.md's scope restated in Python, apart from the SQL clause: the street's organisations
+    (administrators), one's own, those of one's staff compounds and the companies serving them
+    under a current contract, one's communities' own bodies."""
+    scope = compute_scope(user)
+    staff = scope.compounds_with(STAFF_ROLES)
+    serving = any(c.is_current() and c.compound_id in staff
+                  for c in db.session.scalars(select(ServiceContract).where(ServiceContract.company_id == org.id)))
+    return (org.street_id in scope.street_ids or org.id in scope.organisation_ids
+            or org.compound_id in staff
+            or (org.compound_id is None and org.community_id in scope.community_ids)
+            or (org.kind == OrgKind.PROPERTY_COMPANY and org.compound_id is None and org.community_id is None
+                and serving))
+
+
 @pytest.mark.parametrize("role", [Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID_WORKER,
                                   Role.OWNERS_COMMITTEE, Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF, Role.RESIDENT])
-def test_list_filter_matches_organisation_visible(app, world, far, role):
+def test_list_filter_matches_organisation_visible(app, world, far, former, role):
     user = world["users"][role]
     everything = db.session.scalars(select(Organisation)).all()
     expected = {o.id for o in everything if organisation_visible(user, o)}
     with app.test_request_context():
         listed = set(db.session.scalars(select(Organisation.id).where(_visible_clause(user))))
     assert listed == expected
+    assert expected == {o.id for o in everything if visible_by_the_rules(user, o)}
+
+
+# --- a company that served once ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("ended", ["expired", "terminated"])
+def test_a_past_contract_shows_no_company(app, world, former, ended):
+    """The current company's manager gets 404 for the former company's page (with its staff) and
+    does not find it in the list; so do the compound's other staff roles."""
+    if ended == "terminated":  # its dates still cover today, but it was ended
+        contract = db.session.scalar(select(ServiceContract).where(ServiceContract.company_id == former.id))
+        contract.start_date, contract.end_date = today() - timedelta(days=10), today() + timedelta(days=300)
+        contract.status = ContractStatus.TERMINATED
+        db.session.commit()
+    for role in (Role.PROPERTY_MANAGER, Role.OWNERS_COMMITTEE, Role.GRID_WORKER, Role.PARTY_SECRETARY):
+        client = login_as(app.test_client(), world["users"][role])
+        assert client.get(f"/organisations/{former.id}").status_code == 404, role
+        listed = client.get("/organisations?kind=property_company").get_data(as_text=True)
+        assert "旧时物业" not in listed, role
+
+
+def test_a_current_contract_shows_the_company(app, world, former):
+    """The compound's staff see the company serving it now, with its staff; its own staff too."""
+    for role in (Role.OWNERS_COMMITTEE, Role.GRID_WORKER, Role.PARTY_SECRETARY, Role.PROPERTY_MANAGER):
+        client = login_as(app.test_client(), world["users"][role])
+        page = client.get(f"/organisations/{world['company'].id}")
+        assert page.status_code == 200 and "项目经理" in page.get_data(as_text=True), role
+        assert "安居物业" in client.get("/organisations?kind=property_company").get_data(as_text=True), role
+    # the former company's own manager still sees their company, and not the current one
+    manager = db.session.scalar(select(Position).where(Position.organisation_id == former.id)).user_id
+    client = login_as(app.test_client(), db.session.get(User, manager))
+    assert client.get(f"/organisations/{former.id}").status_code == 200
+    assert client.get(f"/organisations/{world['company'].id}").status_code == 404
 
 
 def test_list_requires_staff_role(client, world):

@@ -47,11 +47,30 @@ def users_named(name) -> int:
 def test_only_street_admins(client, world, role):
     login_as(client, world["users"][role])
     target = world["users"][Role.RESIDENT].id
-    for path in ("/people", "/people/new", f"/people/{target}/edit", "/audit"):
+    for path in ("/people", "/people/new", "/audit"):
         assert client.get(path).status_code == 403, path
-    for path in (f"/people/{target}/disable", f"/people/{target}/password"):
-        assert post(client, path, {"password": NEW_PASSWORD}).status_code == 403, path
+    # An account of their own street is as unknown to them as any other id (no enumeration).
+    assert client.get(f"/people/{target}/edit").status_code == 404
+    for path in (f"/people/{target}/disable", f"/people/{target}/enable", f"/people/{target}/password"):
+        assert post(client, path, {"password": NEW_PASSWORD}).status_code == 404, path
     assert world["users"][Role.RESIDENT].active
+
+
+@pytest.mark.parametrize("role", [Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID_WORKER,
+                                  Role.OWNERS_COMMITTEE, Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF, Role.RESIDENT])
+def test_account_ids_cannot_be_enumerated(client, world, far_person, role):
+    """Non-administrators get the same answer for their own account, a colleague's, a neighbour's,
+    another street's and an id nobody has."""
+    me = world["users"][role]
+    login_as(client, me)
+    ids = [me.id, *(u.id for u in world["users"].values()), far_person.id, 999999]
+    for user_id in ids:
+        assert client.get(f"/people/{user_id}/edit").status_code == 404, user_id
+        for action in ("disable", "enable", "password"):
+            response = post(client, f"/people/{user_id}/{action}", {"password": NEW_PASSWORD})
+            assert response.status_code == 404, (user_id, action)
+    db.session.expire_all()
+    assert all(u.active for u in world["users"].values())
 
 
 @pytest.mark.parametrize("role", [Role.PARTY_SECRETARY, Role.RESIDENT])

@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from portal.core.clock import today
 from portal.core.concurrency import load_version, save_form
-from portal.core.permissions import require
+from portal.core.permissions import can, require
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import CommunityForm
 from portal.orgs.models import Community, Organisation, OrgKind
-from portal.orgs.permissions import get_community_or_404, scope_of
+from portal.orgs.permissions import community_compounds_shown, get_community_or_404, scope_of
 from portal.orgs.views import bp
 
 
@@ -54,24 +54,28 @@ def _tidy(community: Community) -> None:
 @bp.route("/communities/<int:community_id>")
 @login_required
 def community_detail(community_id: int):
+    """A user who sees only some compounds of the community gets their rows and nothing computed
+    over the whole community (orgs.community_whole); the template gets only what it may show."""
     community = get_community_or_404(current_user, community_id)
     require(current_user, "structure.view", community)
     on = today()
-    compound_ids = [c.id for c in community.compounds]
-    contracts = services.current_contracts(compound_ids, on)
-    orgs_by_compound = services.organisations_by_compound(compound_ids)
+    compounds = community_compounds_shown(current_user, community)
+    compound_ids = [c.id for c in compounds]
+    whole = can(current_user, "orgs.community_whole", community)
     community_orgs = db.session.scalars(
         select(Organisation).where(Organisation.community_id == community.id, Organisation.compound_id.is_(None))
         .order_by(Organisation.kind, Organisation.name)
-    ).all()
+    ).all() if whole else []
     return render(
         "orgs/community_detail.html",
         community=community,
-        contracts=contracts,
-        orgs_by_compound=orgs_by_compound,
+        compounds=compounds,
+        contracts=services.current_contracts(compound_ids, on),
+        orgs_by_compound=services.organisations_by_compound(compound_ids),
+        whole=whole,
         community_orgs=community_orgs,
-        cross=services.cross_appointments([community.id], on),
-        stats=services.coverage([community.id], on),
+        cross=services.cross_appointments([community.id], on) if whole else [],
+        stats=services.coverage([community.id], on) if whole else None,
         OrgKind=OrgKind,
         kind_labels=services.KIND_LABELS,
     )

@@ -13,7 +13,7 @@ from portal.auth.models import User
 from portal.core.audit import AuditLog, audit
 from portal.core.errors import RuleError
 from portal.core.paging import paginate
-from portal.core.permissions import require
+from portal.core.permissions import can, require
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
 from portal.orgs import people_services, services
@@ -28,12 +28,14 @@ def _street_ids() -> set[int]:
 
 
 def _person_or_404(user_id: int) -> User:
-    """An account of the streets the user works in: others are 404; managing it needs a street
-    administrator (403 for everyone else)."""
-    person = people_services.person_in_scope(people_services.street_reach(current_user), user_id)
+    """An account the user manages: one of their streets' (street administrators). Everyone else
+    gets 404 for every id, as for an id that does not exist: whether an account exists is itself
+    out of their scope (a 403 for the street's accounts would let ids be enumerated)."""
+    if not can(current_user, "accounts.manage"):
+        abort(404)
+    person = people_services.person_in_scope(scope_of(current_user).street_ids, user_id)
     if person is None:
         abort(404)
-    require(current_user, "accounts.manage")
     return person
 
 

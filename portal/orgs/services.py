@@ -194,8 +194,9 @@ def coverage(community_ids: list[int], on: date) -> Coverage:
     branches_of = set(db.session.scalars(
         select(Organisation.parent_id).where(Organisation.kind == OrgKind.PARTY_BRANCH, Organisation.parent_id.is_not(None))
     ))
-    companies = set(db.session.scalars(
-        select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(compound_ids)).distinct()
+    companies = set(db.session.scalars(  # the companies serving these compounds now, not every one that ever did
+        select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(compound_ids),
+                                                 ServiceContract.is_current(on)).distinct()
     ))
     cross = cross_appointments(community_ids, on)
     cross_committees = {org_id for person in cross for org_id in person.organisation_ids if org_id in set(committee_ids)}

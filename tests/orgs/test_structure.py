@@ -243,3 +243,19 @@ def test_stale_flush_is_refused_by_the_version_column(world):
         raise AssertionError("a stale write went through")
     except StaleDataError:
         db.session.rollback()
+
+
+def test_property_party_coverage_counts_the_companies_serving_now(world):
+    """A company whose contract ended (with or without a party branch) no longer counts for 物业企业党组织覆盖率."""
+    from portal.orgs.models import OrgKind
+    from tests.conftest import make_contract
+
+    former = make_org(OrgKind.PROPERTY_COMPANY, street=world["street"], name="旧物业")
+    make_contract(world["other_compound"], former, expired=True)
+    make_org(OrgKind.PARTY_BRANCH, street=world["street"], name="旧物业党支部", parent=former)
+    db.session.commit()
+    stats = services.coverage([world["community"].id], date.today())
+    assert (stats.property_companies, stats.property_companies_with_party) == (1, 0)
+    make_org(OrgKind.PARTY_BRANCH, street=world["street"], name="安居物业党支部", parent=world["company"])
+    db.session.commit()
+    assert services.coverage([world["community"].id], date.today()).property_party_rate == 100.0

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import Config
+from portal.core.clock import aware
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,3 +145,4 @@ def _register_hooks(app: Flask) -> None:
         radios=form_macro("radios"),
     )
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["aware"] = aware

@@ -12,7 +12,7 @@ from portal.core.clock import today as beijing_today
 from portal.extensions import db
 from portal.orgs.models import OrgKind, Role
 from portal.repairs import services
-from portal.repairs.models import Kind
+from portal.repairs.models import Kind, RepairRequest
 from tests.conftest import login_as, make_org, make_user, queries_for
 from tests.repairs.conftest import make_request
 
@@ -179,3 +179,19 @@ def test_query_count_does_not_grow_with_rows(client, w, count_queries, role):
     assert len(ids_on(client)) >= 8
     many = queries_for(client, "/repairs/", count_queries)
     assert many <= few, (role, few, many)
+
+
+def test_a_card_says_what_is_wrong_where_by_when_and_marks_the_new(app, w, requests):
+    """On a phone each row is a card (CSS); its content must carry the problem, place, due time and handler."""
+    html = as_(app, w["manager"]).get("/repairs/").get_data(as_text=True)
+    row = re.search(rf'<tr data-request="{requests["home"]}">.*?</tr>', html, re.S).group(0)
+    assert "卫生间漏水" in row and 'data-label="位置"' in row and 'data-label="期限"' in row
+    assert 'data-testid="new"' in row  # filed just now and waiting for dispatch
+    assigned = re.search(rf'<tr data-request="{requests["assigned"]}">.*?</tr>', html, re.S).group(0)
+    assert 'data-testid="new"' not in assigned  # already dispatched: not news
+    old = db.session.get(RepairRequest, requests["public"])
+    old.created_at = old.created_at - timedelta(days=2)
+    db.session.commit()
+    html = as_(app, w["manager"]).get("/repairs/").get_data(as_text=True)
+    row = re.search(rf'<tr data-request="{requests["public"]}">.*?</tr>', html, re.S).group(0)
+    assert 'data-testid="new"' not in row

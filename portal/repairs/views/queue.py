@@ -73,6 +73,6 @@ def queue():
     compounds = id_choices(db.session.execute(
         select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids)).order_by(Compound.name)))
     may_file = can(current_user, "repairs.file") and "repairs.new" in current_app.view_functions
-    return render("repairs/queue.html", "results", page=page, now=now, q=q, filters=filters, compounds=compounds,
+    return render("repairs/queue.html", "results", page=page, now=now, new_since=now - timedelta(hours=24), q=q, filters=filters, compounds=compounds,
                   personal={r.id for r in page.items if sees_personal(current_user, r, personal)},
                   may_file=may_file, personal_search=bool(personal), labels=labels, categories=CATEGORIES, kinds=Kind.ALL, statuses=Status.ALL)

@@ -29,14 +29,17 @@ class TriageForm(ActionForm):
 
 
 class AssignForm(ContextChoices, ActionForm):
-    """The handlers the dispatcher may choose now (the service checks the choice again)."""
+    """The handlers the dispatcher may choose now, each with their post and how many orders they have in
+    hand (permissions.handler_choices); the service checks the choice again."""
 
     context_names = ("candidates",)
     handler_id = SelectField(_l("处理人"), coerce=int_or_none, validate_choice=False)
     note = StringField(_l("备注"), filters=[strip], validators=[Optional(), too_long(200)])
 
     def fill(self, candidates=None) -> None:
-        self.handler_id.choices = [("", _l("请选择处理人")), *((u.id, u.name) for u in candidates or [])]
+        self.handler_id.choices = [("", _l("请选择处理人")), *(
+            (user.id, _l("%(name)s · %(post)s · 在办 %(n)s 单", name=user.name, post=post, n=load))
+            for user, post, load in candidates or [])]
 
 
 class AcceptForm(ActionForm):

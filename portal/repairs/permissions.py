@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.orgs.models import Compound, Organisation, OrgKind, Position, Role, ServiceContract
 from portal.orgs.permissions import COMMUNITY_ROLES, PERSONAL_DATA_ROLES, PROPERTY_ROLES, scope_of
 from portal.orgs.services import current_company_id
-from portal.repairs.models import Kind, Level, RepairRequest
+from portal.repairs.models import Kind, Level, RepairRequest, Status
 
 #: who dispatches at each level of responsibility (property company → community → street)
 DISPATCH_ROLES = {
@@ -81,6 +81,30 @@ def handler_candidates(req: RepairRequest) -> list:
 
     level = responsible_level(req)
     return list(db.session.scalars(people_at_level(req, level, HANDLER_ROLES[level]).distinct().order_by(User.name)))
+
+
+def handler_choices(req: RepairRequest) -> list[tuple]:
+    """(user, post title, open orders in hand) for each candidate, so the dispatcher sees who is who and
+    who is busy: two queries whatever the number of candidates."""
+    from sqlalchemy import func
+
+    from portal.auth.models import User
+
+    level = responsible_level(req)
+    rows = db.session.execute(people_at_level(req, level, HANDLER_ROLES[level])
+                              .add_columns(Position.title).order_by(User.name, Position.title)).all()
+    titles: dict[int, list[str]] = {}
+    users = {}
+    for user, title in rows:
+        users[user.id] = user
+        if title not in titles.setdefault(user.id, []):
+            titles[user.id].append(title)
+    loads = dict(db.session.execute(
+        select(RepairRequest.handler_id, func.count()).where(
+            RepairRequest.handler_id.in_(list(users)),
+            RepairRequest.status.in_((Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD)))
+        .group_by(RepairRequest.handler_id)).all()) if users else {}
+    return [(user, "、".join(titles[uid]), loads.get(uid, 0)) for uid, user in users.items()]
 
 
 # --- who may act -----------------------------------------------------------------------------------

@@ -106,7 +106,10 @@ def test_resident_files_manager_dispatches_staff_resolves_resident_rates_board_s
         # The manager acts on the household, so sees the room.
         expect(page.get_by_test_id("place")).to_contain_text(resident_details["room"])
         assign = page.locator("#action-assign")
-        assign.get_by_label("处理人").select_option(label="孙伟")
+        # Each candidate shows their post and how many orders they have in hand.
+        sun = assign.locator("option", has_text="孙伟").first
+        expect(sun).to_contain_text("在办")
+        assign.get_by_label("处理人").select_option(value=sun.get_attribute("value"))
         assign.get_by_role("button", name="派单").click()
         expect_status(page, "assigned")
         expect(page.get_by_test_id("handler")).to_have_text("孙伟")

@@ -318,3 +318,27 @@ def test_resolve_with_photos_and_a_refused_photo(app, w, tmp_path):
         assert html.count('href="/repairs/photos/') == 2
     finally:
         app.config.pop("UPLOAD_FOLDER", None)
+
+
+def test_dispatch_shows_each_candidates_post_and_load_in_queries_that_do_not_grow(app, w, count_queries):
+    from portal.repairs.permissions import handler_choices
+
+    busy = make_request(w)
+    services.assign(busy, by=w["manager"], handler=w["staff"])
+    req = make_request(w)
+    db.session.commit()
+
+    def choices():
+        with app.test_request_context():
+            db.session.expire_all()
+            count_queries["n"] = 0
+            found = {user.id: (post, load) for user, post, load in handler_choices(req)}
+            return found, count_queries["n"]
+
+    found, few = choices()
+    assert found[w["staff"].id] == ("维修工", 1) and found[w["staff2"].id] == ("维修工", 0)
+    for n in range(6):
+        make_user(f"新维修工{n}", role=Role.PROPERTY_STAFF, org=w["company"], title="维修工")
+    db.session.commit()
+    found, many = choices()
+    assert len(found) == 9 and many == few

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.repairs import services
 from portal.repairs.action_forms import FORMS
 from portal.repairs.models import Status
-from portal.repairs.permissions import get_request_or_404, handler_candidates, request_visible
+from portal.repairs.permissions import get_request_or_404, handler_choices, request_visible
 from portal.repairs.photos import save_photos
 from portal.repairs.views import bp
 from portal.repairs.views.detail import show
@@ -42,7 +42,7 @@ def _conflict(req, step, form):
 def _step(step: str, request_id: int, act, done):
     """Run one step: `act(req, form)` calls the service; `done` is the flash message on success."""
     req = get_request_or_404(current_user, request_id)
-    form = FORMS[step](candidates=handler_candidates(req)) if step == "assign" else FORMS[step]()
+    form = FORMS[step](candidates=handler_choices(req)) if step == "assign" else FORMS[step]()
     if not services.may_ever(step, current_user, req):
         return _redisplay(req, step, form, REFUSED, status=403)
     if not form.validate_on_submit():

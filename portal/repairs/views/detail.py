@@ -19,7 +19,7 @@ from portal.repairs.action_forms import FORMS, with_ids
 from portal.repairs.models import Kind, RequestEvent, ReturnVisit
 from portal.repairs.permissions import (
     get_request_or_404,
-    handler_candidates,
+    handler_choices,
     is_requester,
     responsible_level,
     sees_personal,
@@ -33,7 +33,7 @@ def _fresh_form(name, req):
     if name == "triage":
         data["kind"] = req.kind
     if name == "assign":
-        return FORMS[name](formdata=None, data=data, candidates=handler_candidates(req))
+        return FORMS[name](formdata=None, data=data, candidates=handler_choices(req))
     return FORMS[name](formdata=None, data=data)
 
 

@@ -358,13 +358,14 @@ def resolve(req: RepairRequest, *, by, note: str, version: int | None = None) ->
 
 # --- 评单 ----------------------------------------------------------------------------------------------------
 
-def evaluate(req: RepairRequest, *, by, rating: int, speed: int, attitude: int, satisfied: bool,
-             comment: str | None = None, version: int | None = None) -> None:
-    """The requester rates the result. Satisfied closes it; not satisfied reopens it to the same
-    handler, and a second reopening escalates one level."""
+def evaluate(req: RepairRequest, *, by, satisfied: bool, rating: int | None = None, speed: int | None = None,
+             attitude: int | None = None, comment: str | None = None, version: int | None = None) -> None:
+    """The requester says satisfied or not (one tap); stars (1–5) and a comment are optional, but not
+    satisfied needs a reason. Satisfied closes it; not satisfied reopens it to the same handler, and a
+    second reopening escalates one level."""
     before = _begin("evaluate", req, by, version)
     for value, field in ((rating, "rating"), (speed, "speed_rating"), (attitude, "attitude_rating")):
-        if not isinstance(value, int) or not 1 <= value <= 5:
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5):
             raise RuleError(_l("评分须在 1 到 5 之间。"), field)
     comment = (comment or "").strip() or None
     if not satisfied and not comment:

@@ -131,10 +131,10 @@ def test_resident_files_manager_dispatches_staff_resolves_resident_rates_board_s
         open_request(page, request_id)
         expect_status(page, "resolved")
         evaluate = page.locator("#action-evaluate")
-        evaluate.get_by_label("满意", exact=True).check()
+        evaluate.locator("summary").click()  # the optional stars; one tap on 满意 alone would do
         for legend in ("总体评价", "响应速度", "服务态度"):
             evaluate.locator("fieldset", has_text=legend).get_by_label("★★★★★", exact=True).check()
-        evaluate.get_by_role("button", name="提交评价").click()
+        evaluate.get_by_test_id("satisfied").click()
         expect_status(page, "closed")
         expect(page.get_by_test_id("evaluation")).to_contain_text("满意")
         actions = page.get_by_test_id("timeline").locator("li")

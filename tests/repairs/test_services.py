@@ -565,7 +565,6 @@ ILLEGAL = [
     # ratings and comments
     pytest.param(S.RESOLVED, _evaluate(rating=0), "rating", id="rating-0"),
     pytest.param(S.RESOLVED, _evaluate(rating=6), "rating", id="rating-6"),
-    pytest.param(S.RESOLVED, _evaluate(rating=None), "rating", id="rating-missing"),
     pytest.param(S.RESOLVED, _evaluate(rating="5"), "rating", id="rating-not-a-number"),
     pytest.param(S.RESOLVED, _evaluate(speed=0), "speed_rating", id="speed-0"),
     pytest.param(S.RESOLVED, _evaluate(attitude=6), "attitude_rating", id="attitude-6"),
@@ -678,3 +677,12 @@ def test_the_dispatchers_hear_of_a_new_request_in_their_language_without_persona
     db.session.commit()
     assert unread(w["manager"]) == [f"诉求 {req.id} 被处理人退回（不归我），请重新派单。"]
     assert unread(w["staff"]) == []  # the order they gave back is no longer theirs to accept
+
+
+def test_one_tap_is_a_whole_evaluation(w):
+    """Satisfied without stars or words closes the request; the stars stay empty, not invented."""
+    req = bring(w, make_request(w), S.RESOLVED)
+    services.evaluate(req, by=w["resident"], satisfied=True)
+    db.session.commit()
+    assert (req.status, req.satisfied, req.rating, req.speed_rating, req.attitude_rating) == (
+        S.CLOSED, True, None, None, None)

@@ -192,7 +192,8 @@ def test_a_refused_step_keeps_what_was_typed_beside_the_field(app, w):
         return any('checked' in tag and f'value="{value}"' in tag
                    for tag in re.findall(rf'<input[^>]*name="{name}"[^>]*>', html))
 
-    assert checked("rating", 2) and checked("satisfied", 0)
+    assert checked("rating", 2)  # 不满意 is a button: pressed again once the reason is written
+    assert 'data-testid="not-satisfied"' in html and '<details class="rate-more" open>' in html
     assert reload(req).status == Status.RESOLVED
 
     response = act(as_(app, w["resident"]), req, "evaluate", {"rating": 9, "satisfied": "1"})

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import Config
+from portal.core.bodies import refuse_json_bodies
 from portal.core.clock import aware
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -74,6 +75,7 @@ def create_app(config=None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    app.before_request(refuse_json_bodies)  # after CSRF's check, before any view builds a form from JSON
     htmx.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "portal" / "translations"))

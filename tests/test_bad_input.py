@@ -4,7 +4,7 @@ import pytest
 from flask import url_for
 
 from portal.orgs.models import Role
-from tests.conftest import login_as, post
+from tests.conftest import csrf_token, login_as, post
 from tests.test_permissions_matrix import MATRIX, objects
 
 JUNK = {
@@ -65,3 +65,55 @@ def test_junk_blocks_never_answer_500(app, world, role):
             if response.status_code >= 500:
                 failures.append((endpoint, block, response.status_code))
     assert not failures, failures
+
+
+# Bodies Flask-WTF would have turned into form data (request.get_json()): none is an object of strings.
+JSON_BODIES = ["[1,2,3]", '"x"', "1", "null", "true", "{not json", "", '{"name": ["a", "b"], "note": {"x": 1}}',
+               '{"login": "admin", "password": "x"}']
+EXPIRED = "页面已过期"  # the CSRF refusal's message
+
+
+def _post_urls(app, world):
+    """Every POST route: matrix routes on an object in the users' scope, the rest (the caller's own
+    login, password, notifications) with 1 for any id."""
+    inside = objects(world, True)
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        kind = MATRIX.get(rule.endpoint, (None, None))[1]
+        kwargs = {name: 1 for name in rule.arguments}
+        if kind is not None:
+            kwargs = {inside[kind][0]: inside[kind][1]}
+        with app.test_request_context():
+            urls.append((rule.endpoint, url_for(rule.endpoint, **kwargs)))
+    return urls
+
+
+@pytest.mark.parametrize("role", [None, Role.STREET_ADMIN, Role.RESIDENT])
+def test_json_bodies_are_refused_as_bad_requests(app, world, role):
+    """A body sent as JSON (an array, a string, a number, null, an object, or no JSON at all) answers
+    400 on every POST route, anonymous or logged in, never 500; without a token CSRF still refuses first."""
+    client = app.test_client()
+    if role is not None:
+        login_as(client, world["users"][role])
+    urls = _post_urls(app, world)
+    assert any(endpoint == "auth.login" for endpoint, _url in urls) and len(urls) > 30
+    token = csrf_token(client, "/auth/login" if role is None else "/")
+    failures = []
+    for endpoint, url in urls:
+        for body in JSON_BODIES:
+            for htmx in (False, True):
+                headers = {"X-CSRFToken": token, **({"HX-Request": "true"} if htmx else {})}
+                response = client.post(url, data=body, content_type="application/json", headers=headers)
+                if response.status_code != 400 or EXPIRED in response.get_data(as_text=True):
+                    failures.append((endpoint, body, htmx, response.status_code))
+        vendor = client.post(url, data="[1]", content_type="application/vnd.api+json", headers={"X-CSRFToken": token})
+        if vendor.status_code != 400:
+            failures.append((endpoint, "+json", False, vendor.status_code))
+        unsigned = client.post(url, data="[1]", content_type="application/json")
+        if unsigned.status_code != 400 or EXPIRED not in unsigned.get_data(as_text=True):
+            failures.append((endpoint, "no token", False, unsigned.status_code))
+    assert not failures, failures
+    if role is not None:  # still logged in: the refused logout did nothing
+        assert client.get("/").status_code == 200

@@ -15,6 +15,7 @@ from portal.core.paging import paginate
 from portal.core.params import parse_id
 from portal.core.permissions import can, require
 from portal.core.rendering import form_status, hx_redirect, render, wanted_block
+from portal.core.transaction import refusals
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import HouseholdForm, ImportForm, MemberForm
@@ -152,8 +153,9 @@ def household_import(compound_id: int):
     form = ImportForm()
     result = None
     if form.validate_on_submit():
-        result = import_households(compound, form.file.data.stream)
-        if result.ok:
+        with refusals(form) as outcome:  # a file refused whole: the message beside the file field
+            result = import_households(compound, form.file.data.stream)
+        if outcome.ok and result.ok:
             flash(_("导入成功：新增 %(n)s 户，新建楼栋 %(b)s 栋。", n=result.created, b=result.buildings_created), "success")
             return hx_redirect(url_for("orgs.households", compound_id=compound.id))
     return render("orgs/household_import.html", form=form, compound=compound, result=result,

@@ -117,3 +117,23 @@ def test_json_bodies_are_refused_as_bad_requests(app, world, role):
     assert not failures, failures
     if role is not None:  # still logged in: the refused logout did nothing
         assert client.get("/").status_code == 200
+
+
+def test_a_file_posted_in_a_text_field_is_ignored_not_a_500(app, world):
+    """Only file fields receive files: a crafted multipart login or form answers like a missing value."""
+    from io import BytesIO
+
+    from tests.conftest import csrf_token
+
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post("/auth/login", data={"csrf_token": token, "login": (BytesIO(b"x"), "a.txt"),
+                                                "password": (BytesIO(b"y"), "b.txt")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200 and "请输入手机号或用户名" in response.get_data(as_text=True)
+    login_as(client, world["users"][Role.STREET_ADMIN])
+    response = client.post("/people/new", data={"csrf_token": csrf_token(client, "/people/new"),
+                                                "name": (BytesIO(b"x"), "n.txt"), "phone": "13900000001",
+                                                "password": "Good-pass-2026"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200 and 'data-field-error="name"' in response.get_data(as_text=True)

@@ -1,21 +1,21 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.passwords import password_problem
+from portal.core.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(_l("手机号或用户名"), validators=[DataRequired(_l("请输入手机号或用户名。")), Length(max=64)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码。")), Length(max=128)])
 
 
-class ReauthForm(FlaskForm):
+class ReauthForm(Form):
     password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入密码。")), Length(max=128)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     new_password = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码。"))])
     confirm = PasswordField(
         _l("再次输入新密码"),

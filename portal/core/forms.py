@@ -6,11 +6,14 @@ message) says why — never WTForms' English "Not a valid choice".
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import FileField, MultipleFileField
 from wtforms.validators import Length, Regexp
 
 from portal.core.params import coerce_id, parse_id
 
-__all__ = ["PHONE", "NO_CHOICE", "REQUIRED", "choices_with_blank", "coerce_id", "id_choices", "int_or_none",
+__all__ = ["PHONE", "NO_CHOICE", "REQUIRED", "Form", "choices_with_blank", "coerce_id", "id_choices", "int_or_none",
            "strip", "too_long"]
 
 REQUIRED = _l("此项必填。")
@@ -63,3 +66,20 @@ class ContextChoices:
     def fresh(self, obj):
         """The same form showing `obj` as it is now, with the same choices."""
         return type(self)(formdata=None, obj=obj, **self.context)
+
+
+class Form(FlaskForm):
+    """Every form of the portal. Uploaded files reach only file fields: Flask-WTF mixes every file of a
+    multipart request into the form data, so a file posted under a text field's name reached that
+    field's validators (a crafted request answered 500)."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            data = super().wrap_formdata(form, formdata)
+            if not isinstance(data, CombinedMultiDict):
+                return data
+            file_fields = {name for name, field in form._fields.items()
+                           if isinstance(field, FileField | MultipleFileField)}
+            files, fields = data.dicts[0], data.dicts[1:]
+            kept = MultiDict([(name, value) for name, value in files.items(multi=True) if name in file_fields])
+            return CombinedMultiDict((kept, *fields))

@@ -3,7 +3,6 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from portal.core.forms import (
     PHONE,
     REQUIRED,
     ContextChoices,
+    Form,
     choices_with_blank,
     coerce_id,
     id_choices,
@@ -28,13 +28,13 @@ from portal.core.forms import (
 )
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(Form):
     row_version = VersionField()
     name = StringField(_l("社区名称"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=100)])
     address = StringField(_l("地址"), filters=[strip], validators=[Optional(), Length(max=200)])
 
 
-class CompoundForm(ContextChoices, FlaskForm):
+class CompoundForm(ContextChoices, Form):
     context_names = ("communities",)
     row_version = VersionField()
     community_id = SelectField(_l("所属社区"), coerce=coerce_id, validators=[DataRequired(REQUIRED)])
@@ -46,13 +46,13 @@ class CompoundForm(ContextChoices, FlaskForm):
         self.community_id.choices = id_choices(communities or [])
 
 
-class BuildingForm(FlaskForm):
+class BuildingForm(Form):
     row_version = VersionField()
     name = StringField(_l("楼栋名称"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=50)])
     floors = IntegerField(_l("层数"), validators=[Optional(), NumberRange(1, 200, _l("层数须在 1 到 200 之间。"))])
 
 
-class HouseholdForm(ContextChoices, FlaskForm):
+class HouseholdForm(ContextChoices, Form):
     context_names = ("buildings",)
     row_version = VersionField()
     building_id = SelectField(_l("楼栋"), coerce=coerce_id, validators=[DataRequired(REQUIRED)])
@@ -66,7 +66,7 @@ class HouseholdForm(ContextChoices, FlaskForm):
         self.building_id.choices = [(b.id, b.name) for b in buildings or []]
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("Excel 文件（.xlsx）"), validators=[FileRequired(_l("请选择要导入的文件。"))])
 
     def validate_file(self, field):
@@ -75,12 +75,12 @@ class ImportForm(FlaskForm):
             raise ValidationError(_l("请上传 .xlsx 格式的 Excel 文件。"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     phone = StringField(_l("居民手机号"), filters=[strip], validators=[DataRequired(REQUIRED), PHONE])
     relation = SelectField(_l("关系"), choices=[("owner", _l("业主")), ("family", _l("家庭成员")), ("tenant", _l("租户"))])
 
 
-class ContractForm(ContextChoices, FlaskForm):
+class ContractForm(ContextChoices, Form):
     context_names = ("companies",)
     company_id = SelectField(_l("物业企业"), coerce=coerce_id, validators=[DataRequired(REQUIRED)])
     start_date = DateField(_l("开始日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
@@ -95,7 +95,7 @@ class ContractForm(ContextChoices, FlaskForm):
         self.company_id.choices = id_choices(companies or [])
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     kind = SelectField(_l("组织类型"), validators=[DataRequired(REQUIRED)])
     name = StringField(_l("名称"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=120)])
     community_id = SelectField(_l("所属社区"), coerce=coerce_id, validators=[Optional()])
@@ -105,7 +105,7 @@ class OrganisationForm(FlaskForm):
     note = TextAreaField(_l("备注"), filters=[strip], validators=[Optional(), Length(max=500)])
 
 
-class PositionForm(ContextChoices, FlaskForm):
+class PositionForm(ContextChoices, Form):
     """The roles that fit the organisation's kind; for grid workers, the community's compounds as grids.
     Both are checked again by the service, which gives its own message (hence no choice validation)."""
 
@@ -123,11 +123,11 @@ class PositionForm(ContextChoices, FlaskForm):
         self.compound_id.validate_choice = False
 
 
-class EndPositionForm(FlaskForm):
+class EndPositionForm(Form):
     end_date = DateField(_l("结束日期"), validators=[DataRequired(_l("请输入正确的日期。"))])
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     name = StringField(_l("姓名"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=64)])
     phone = StringField(_l("手机号"), filters=[strip], validators=[Optional(), PHONE])
     username = StringField(_l("用户名"), filters=[strip], validators=[
@@ -149,7 +149,7 @@ class NewPersonForm(PersonForm):
     password = StringField(_l("初始密码"), validators=[DataRequired(REQUIRED)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = StringField(_l("新的临时密码"), validators=[DataRequired(REQUIRED)])
 
 

@@ -6,16 +6,15 @@ concerns — the field names here match those names. Every form carries the requ
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from portal.core.forms import ContextChoices, int_or_none, strip, too_long
+from portal.core.forms import ContextChoices, Form, int_or_none, strip, too_long
 from portal.repairs.labels import KIND_LABELS
 from portal.repairs.models import Kind
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     version = HiddenField()
 
     @property

@@ -6,16 +6,15 @@ building and room, the channel the request came in by and the contact person.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from portal.core.forms import PHONE, int_or_none, strip
+from portal.core.forms import PHONE, Form, int_or_none, strip
 from portal.repairs.labels import CATEGORY_LABELS, CHANNEL_LABELS, URGENCY_LABELS
 from portal.repairs.models import CATEGORIES, CHANNELS, URGENCIES
 
 
-class FilingForm(FlaskForm):
+class FilingForm(Form):
     """What every filer fills in."""
 
     # "h:<household id>" or "c:<compound id>" (a public area); loaded in the user's scope by the view.

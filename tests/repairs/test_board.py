@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -166,3 +167,13 @@ def test_the_board_query_count_does_not_grow_with_the_page(app, board_world):
     services.sweep(services.now_utc() + timedelta(days=8))
     db.session.commit()
     assert count("/repairs/board") == before
+
+
+def test_each_entry_says_what_the_matter_was_without_a_homes_details(app, board_world):
+    html = login_as(app.test_client(), board_world["neighbour"]).get("/repairs/board").get_data(as_text=True)
+    public = re.search(rf'data-request="{board_world["public"].id}".*?</article>', html, re.S).group(0)
+    assert "厨房水管漏水" in public  # a public area: a few words of what was wrong
+    mine = re.search(rf'data-request="{board_world["mine"].id}".*?</article>', html, re.S).group(0)
+    assert "住户家中的下水道问题" in mine and "堵了" not in mine  # a home: only what kind of problem
+    phoned = re.search(rf'data-request="{board_world["phoned"].id}".*?</article>', html, re.S).group(0)
+    assert "居民 7 天内未评价，已自动关闭" in phoned

@@ -1,14 +1,16 @@
 """晒单: a compound's public board of closed requests, for everyone who lives or works there.
 
-Only columns safe for the whole compound are ever selected (no description, no names, phones or
-rooms: a household request shows its building only), so the template cannot leak what it never gets.
+Only columns safe for the whole compound are ever selected (no names, phones or rooms: a household
+request shows its building only, and its description never leaves the database; a public-area
+request shows a few words of what was wrong, long numbers masked), so the template cannot leak what
+it never gets.
 """
 
 from __future__ import annotations
 
 from flask import request
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from portal.core.clock import now_utc
 from portal.core.paging import paginate
@@ -21,6 +23,7 @@ from portal.orgs.permissions import get_compound_or_404, scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, RepairRequest, RequestPhoto, Status
 from portal.repairs.queries import FIGURES_DAYS, closed_figures
+from portal.repairs.services import summary
 from portal.repairs.views import bp
 
 
@@ -46,7 +49,10 @@ def board():
     query = (select(RepairRequest.id, RepairRequest.category, RepairRequest.place, RepairRequest.household_id,
                     Building.name.label("building"), RepairRequest.created_at, RepairRequest.closed_at,
                     RepairRequest.result_note, RepairRequest.rating, RepairRequest.satisfied,
-                    RepairRequest.close_reason)
+                    RepairRequest.close_reason,
+                    # what was wrong, for a public area only (a home's description stays private)
+                    case((RepairRequest.household_id.is_(None), func.substr(RepairRequest.description, 1, 60)),
+                         else_=None).label("public_text"))
              .outerjoin(Household, Household.id == RepairRequest.household_id)
              .outerjoin(Building, Building.id == Household.building_id)
              .where(RepairRequest.compound_id == compound.id, RepairRequest.status == Status.CLOSED)
@@ -62,6 +68,8 @@ def board():
                                                                         RequestPhoto.stage == "result")
                                       .order_by(RequestPhoto.id)):
             photos.setdefault(row.request_id, []).append(row)
+    summaries = {row.id: summary(row.public_text, 20) for row in page.items if row.public_text}
     return render("repairs/board.html", "board", compound=compound, choices=choices, category=category,
+                  summaries=summaries,
                   page=page, photos=photos, figures=closed_figures(compound.id, now_utc()),
                   labels=labels, categories=CATEGORIES, days=FIGURES_DAYS)

@@ -1,0 +1,38 @@
+"""At 360 px, the header leaves the screen to the work and every target in it can be hit with a thumb;
+the queue is cards that do not scroll sideways; the skip link reaches the content."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.demo import DEMO_PASSWORD
+from tests.browser.conftest import login, open_page
+
+pytestmark = pytest.mark.browser
+
+NARROW = {"width": 360, "height": 780}
+SMALL_TARGETS = """() => [...document.querySelectorAll('.site-header a, .site-header button, .site-header summary')]
+    .filter(e => e.offsetParent && getComputedStyle(e).visibility !== 'hidden')
+    .map(e => [e.textContent.trim().slice(0, 12), Math.round(e.getBoundingClientRect().height)])
+    .filter(([, height]) => height < 44)"""
+
+
+@pytest.mark.parametrize("username", ["demo_manager", "demo_staff", "demo_resident", "demo_street"])
+def test_the_header_is_compact_and_thumb_sized(browser, live_server, artifacts, username):
+    context, page, errors = open_page(browser, NARROW)
+    try:
+        login(page, live_server, username, DEMO_PASSWORD)
+        height = page.locator(".site-header").bounding_box()["height"]
+        assert height <= 120, f"the header takes {height}px of a 780px screen"
+        assert page.evaluate(SMALL_TARGETS) == []
+        page.goto(f"{live_server}/repairs/")
+        page.screenshot(path=str(artifacts / f"queue-{username}-360px.png"))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 361, f"the queue is {width}px wide at a 360px viewport"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
+    finally:
+        context.close()
+    assert not errors, errors

@@ -24,6 +24,8 @@ CHANNEL_LABELS = {
     Channel.ONLINE: _l("居民线上"), Channel.PHONE: _l("电话"), Channel.WALK_IN: _l("来访"), Channel.PATROL: _l("巡查发现"),
 }
 LEVEL_LABELS = {Level.PROPERTY: _l("物业"), Level.COMMUNITY: _l("社区"), Level.STREET: _l("街道")}
+#: who answers for a request now, in the words a resident uses
+WHO_LABELS = {Level.PROPERTY: _l("物业服务中心"), Level.COMMUNITY: _l("社区居委会"), Level.STREET: _l("街道办事处")}
 # Timeline actions are not an enumeration (yet): keyed by the code RequestEvent.action stores.
 ACTION_LABELS = {
     "filed": _l("提交诉求"), "triaged": _l("确认类型"), "department": _l("转交部门"), "assigned": _l("派单"),

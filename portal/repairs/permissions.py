@@ -113,6 +113,11 @@ def roles_here(user, req: RepairRequest) -> set[str]:
     return scope_of(user).roles_in(req.compound_id)
 
 
+def works_here(user, req: RepairRequest) -> bool:
+    """Holds a post in the request's compound (not only lives there): sees the internal terms."""
+    return bool(roles_here(user, req) - {Role.RESIDENT})
+
+
 def may_dispatch(user, req: RepairRequest) -> bool:
     return bool(roles_here(user, req) & DISPATCH_ROLES[responsible_level(req)])
 

@@ -343,3 +343,16 @@ def test_dispatch_shows_each_candidates_post_and_load_in_queries_that_do_not_gro
     db.session.commit()
     found, many = choices()
     assert len(found) == 9 and many == few
+
+
+def test_residents_read_plain_words_and_who_must_act(app, w):
+    req = make_request(w)
+    resident = page(as_(app, w["resident"]), req)
+    assert "由谁办理" in resident and "物业服务中心" in resident and "等待物业服务中心安排人员处理" in resident
+    for internal in ("个事", "负责层级", "来源"):
+        assert internal not in resident, internal
+    staff = page(as_(app, w["manager"]), req)
+    assert "负责层级" in staff and "个事" in staff
+    services.triage(req, by=w["worker"], kind=Kind.HARD, reason="需街道协调")
+    db.session.commit()
+    assert "等待街道办事处安排人员处理" in page(as_(app, w["resident"]), req)

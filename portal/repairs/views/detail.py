@@ -23,6 +23,7 @@ from portal.repairs.permissions import (
     is_requester,
     responsible_level,
     sees_personal,
+    works_here,
 )
 from portal.repairs.services import offered_steps
 from portal.repairs.views import bp
@@ -74,6 +75,7 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
         contact_phone=phone if personal else mask_phone(phone), message=message, posted=posted and posted[0],
         event_note=event_note, masked_actor=lambda event: not personal and _by_requester(req, event),
         is_requester=is_requester(user, req), photo_route="repairs.photo" in current_app.view_functions,
+        staff_view=works_here(user, req),
         status=status, headers=headers)
 
 

@@ -71,4 +71,12 @@ def demo(print_logins):
     if print_logins:
         click.echo("\n演示账号（仅用于演示）/ demo logins (demo only):")
         for label, login, password in demo_logins():
-            click.echo(f"  {str(label):<12} {login:<18} {password}")
+            click.echo(f"  {_pad(str(label), 14)} {login:<18} {password}")
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a width in terminal columns: a Chinese character takes two."""
+    import unicodedata
+
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - columns)

@@ -55,10 +55,16 @@ class OnBehalfForm(FilingForm):
     def is_public(self) -> bool:
         return self.where.data == "public"
 
+    def by_phone(self) -> bool:
+        """A home given only by the caller's phone: the view looks the household up (if the user may)."""
+        phone = self.contact_phone.data or ""
+        return (not self.is_public() and not self.building_id.data and not self.room.data
+                and PHONE.regex.match(phone) is not None)
+
     def validate_building_id(self, field):
-        if not self.is_public() and not field.data:
+        if not self.is_public() and not field.data and not self.by_phone():
             raise StopValidation(_l("请选择楼栋。"))
 
     def validate_room(self, field):
-        if not self.is_public() and not field.data:
+        if not self.is_public() and not field.data and not self.by_phone():
             raise StopValidation(_l("请填写房号。"))

@@ -360,3 +360,24 @@ def test_a_task_runs_once_per_interval_however_many_processes_ask(app, repair_wo
     result = app.test_cli_runner().invoke(args=["tasks"])
     assert "skipped" in result.output  # cron on a second instance right after the first
     assert "repairs.sweep: {" in app.test_cli_runner().invoke(args=["tasks", "--force"]).output
+
+
+def test_staff_find_the_home_by_the_callers_phone(app, repair_world):
+    """A caller who gives only a phone number: the home is found by the owner's or a member's phone —
+    by those who may see residents' phones; a repairman is asked for building and room instead."""
+    w = repair_world
+    household = w["household"]
+    worker = login_as(app.test_client(), w["worker"])
+    form = staff_form(w, building_id="", unit="", room="", contact_phone=household.owner_phone)
+    assert post(worker, "/repairs/new", form).status_code == 303
+    assert requests()[-1].household_id == household.id
+    form = staff_form(w, building_id="", unit="", room="", contact_phone=w["neighbour"].phone)
+    assert post(worker, "/repairs/new", form).status_code == 303  # a member's phone finds their home
+    assert requests()[-1].household_id == w["neighbour_home"].id
+    html = post(worker, "/repairs/new", staff_form(w, building_id="", unit="", room="", contact_phone="13900000000")
+                ).get_data(as_text=True)
+    assert "没有用这个电话登记的住户" in field_error(html, "building_id")
+    staff = login_as(app.test_client(), w["staff"])
+    html = post(staff, "/repairs/new", staff_form(w, building_id="", unit="", room="",
+                                                  contact_phone=household.owner_phone)).get_data(as_text=True)
+    assert field_error(html, "building_id") and len(requests()) == 2

@@ -11,16 +11,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal.auth.models import User
 from portal.core.forms import id_choices
 from portal.core.params import parse_id
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
 from portal.extensions import db
-from portal.orgs.models import Building, Compound, Household
+from portal.orgs.models import Building, Compound, Household, HouseholdMember
 from portal.orgs.permissions import get_building_or_404, get_compound_or_404, get_household_or_404, scope_of
 from portal.repairs import services
 from portal.repairs.forms import FilingForm, OnBehalfForm
-from portal.repairs.permissions import filing_compound_ids
+from portal.repairs.permissions import filing_compound_ids, personal_compound_ids
 from portal.repairs.photos import chosen, save_photos
 from portal.repairs.views import bp
 
@@ -54,8 +55,29 @@ def _resident_place(value: str | None):
     return None, None
 
 
+def _household_by_phone(form: OnBehalfForm, compound: Compound) -> Household | None:
+    """The caller's phone → their household in this compound (its owner's phone or a member's), for those
+    who may see residents' phones there; anyone else, or no single match, is asked for building and room."""
+    if compound.id not in personal_compound_ids(current_user):
+        form.building_id.errors.append(_("请选择楼栋。"))
+        return None
+    phone = form.contact_phone.data
+    members = select(HouseholdMember.household_id).join(User, User.id == HouseholdMember.user_id).where(User.phone == phone)
+    found = db.session.scalars(select(Household).join(Building).where(
+        Building.compound_id == compound.id, (Household.owner_phone == phone) | Household.id.in_(members)).limit(2)).all()
+    if len(found) == 1:
+        return found[0]
+    message = (_("这个电话登记了不止一户，请选择楼栋并填写房号。") if found
+               else _("本小区没有用这个电话登记的住户，请选择楼栋并填写房号。"))
+    form.building_id.errors.append(message)
+    return None
+
+
 def _find_household(form: OnBehalfForm, compound: Compound) -> Household | None:
-    """Building + unit + room → the household, or a field error. "1-101" in the room box also works."""
+    """Building + unit + room → the household, or a field error. "1-101" in the room box also works;
+    with neither, the caller's phone finds the home."""
+    if form.by_phone():
+        return _household_by_phone(form, compound)
     building = get_building_or_404(current_user, form.building_id.data)
     if building.compound_id != compound.id:
         form.building_id.errors.append(_("请重新选择楼栋（它不在所选小区）。"))
@@ -125,7 +147,7 @@ def new():
                 flash(_("已提交，编号 %(no)s", no=created.id), "success")
                 return hx_redirect(url_for("repairs.detail", request_id=created.id))
     if form.is_submitted() and chosen(form.photos.data):
-        form.photos.errors.append(_("出于安全原因，照片需要重新选择。"))
+        form.photos.errors.append(_("刚才选的照片还没有上传，请改好上面的内容后重新选择照片。"))
     # Only the staff form has the building list that follows the chosen compound.
     return render("repairs/new.html", "buildings" if on_behalf else (), form=form, on_behalf=on_behalf,
                   may_switch=bool(staff_ids) and lives_here, status=form_status(form))

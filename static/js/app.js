@@ -10,6 +10,24 @@
       event.stopImmediatePropagation();
     }
   }, true);
+  // After a refused submission, put the cursor on the first field to fix (or on the form's message), so a
+  // screen-reader or keyboard user lands where the problem is. Only when the page or fragment has one.
+  function focusFirstProblem(root) {
+    var target = root.querySelector('[aria-invalid="true"]') ||
+      root.querySelector("form .flash-error[role=alert], .flash-error[data-testid=login-error]");
+    if (!target) { return; }
+    if (target.matches("fieldset")) {
+      target = target.querySelector("input") || target;
+    }
+    if (!target.matches("input, select, textarea, button")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusFirstProblem(document); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.querySelector) { focusFirstProblem(event.target); }
+  });
   // If the network drops, say so instead of doing nothing.
   document.addEventListener("htmx:sendError", function () {
     var flash = document.getElementById("flash");

@@ -36,3 +36,23 @@ def test_the_header_is_compact_and_thumb_sized(browser, live_server, artifacts, 
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_a_failed_login_and_a_refused_form_put_the_focus_on_the_problem(browser, live_server):
+    context, page, errors = open_page(browser, NARROW)
+    try:
+        page.goto(f"{live_server}/auth/login")
+        page.get_by_label("手机号或用户名").fill("demo_resident")
+        page.get_by_label("密码").fill("wrong-password")
+        page.get_by_label("密码").press("Enter")
+        page.get_by_test_id("login-error").wait_for()
+        assert page.evaluate("document.activeElement.dataset.testid") == "login-error"
+        login(page, live_server, "demo_resident", DEMO_PASSWORD)
+        page.goto(f"{live_server}/repairs/new")
+        page.locator("#filing-form button[type=submit]").click()
+        page.locator('[aria-invalid="true"]').first.wait_for()
+        assert page.evaluate("document.activeElement.closest('[aria-invalid]') !== null || "
+                             "document.activeElement.getAttribute('aria-invalid') === 'true'")
+    finally:
+        context.close()
+    assert not errors, errors

@@ -27,6 +27,17 @@ class AuditLog(db.Model):
     details: Mapped[dict | None] = mapped_column(JSON)
 
 
+#: action code -> label, target type -> label: each module registers the words for its own entries
+ACTION_LABELS: dict[str, object] = {}
+TARGET_LABELS: dict[str, object] = {}
+
+
+def register_audit_labels(actions: dict, targets: dict | None = None) -> None:
+    """How a module's audit entries read for a street administrator ("修改了账号", not `person.updated`)."""
+    ACTION_LABELS.update(actions)
+    TARGET_LABELS.update(targets or {})
+
+
 def audit(action: str, target=None, *, user=None, details: dict | None = None) -> AuditLog:
     """Add an audit entry to the current transaction (committed with the change it records)."""
     if user is None and has_request_context() and current_user.is_authenticated:

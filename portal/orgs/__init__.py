@@ -9,12 +9,13 @@ from portal.core.modules import add_home_panel, add_indicators, add_nav
 
 def init_app(app: Flask) -> None:
     import portal.orgs.models  # noqa: F401  (Alembic and create_all see the whole schema)
-    from portal.orgs import permissions  # noqa: F401  (registers the rules)
+    from portal.orgs import audit_labels, permissions  # noqa: F401  (registers the rules)
     from portal.orgs.home import structure_panel
     from portal.orgs.services import coverage
     from portal.orgs.views import bp
 
     app.register_blueprint(bp)
+    audit_labels.register()
     add_nav(app, "orgs.compounds", _l("小区"), "compounds", rule="structure.view", order=40)
     add_nav(app, "orgs.communities", _l("社区"), "communities", rule="orgs.communities", order=50)
     add_nav(app, "orgs.organisations", _l("组织与任职"), "organisations", rule="structure.view", order=60)

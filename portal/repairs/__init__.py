@@ -3,6 +3,7 @@
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from portal.core.audit import register_audit_labels
 from portal.core.modules import (
     add_demo,
     add_files,
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     notices.register()
+    register_audit_labels({"service_levels.updated": _l("修改办理时限")}, {"ServiceLevel": _l("办理时限")})
     app.cli.add_command(repairs_sweep)
     add_task(app, "repairs.sweep", services.sweep, every_seconds=SWEEP_EVERY)
     add_nav(app, "repairs.queue", _l("报修"), "repairs", rule="repairs.queue", order=20)

@@ -301,3 +301,25 @@ def test_audit_log(admin, world, far_person):
     assert "<html" not in fragment and 'id="results"' in fragment
     assert "account.disabled" in fragment and ">login<" not in fragment
     assert admin.get("/audit?page=zz&q=%25").status_code == 200
+
+
+def test_the_audit_log_reads_in_words_and_filters_by_person_action_record_and_date(app, world):
+    from datetime import timedelta
+
+    from portal.core.clock import today
+
+    admin = world["users"][Role.STREET_ADMIN]
+    client = login_as(app.test_client(), admin)
+    client.get(f"/people/{world['users'][Role.OWNERS_COMMITTEE].id}/edit")  # looks at a full phone: audited
+    html = client.get("/audit").get_data(as_text=True)
+    assert "查看账号完整手机号" in html and "登录" in html and "<code>" not in html
+    assert 'data-action="person.phone_viewed"' in html
+    only = client.get("/audit?action=person.phone_viewed").get_data(as_text=True)
+    assert 'data-action="person.phone_viewed"' in only and 'data-action="login"' not in only
+    by_name = client.get(f"/audit?q={admin.name}&target=User").get_data(as_text=True)
+    assert 'data-action="login"' in by_name
+    nobody = client.get("/audit?q=没有这个人").get_data(as_text=True)
+    assert 'data-action=' not in nobody
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    assert 'data-action=' not in client.get(f"/audit?from={tomorrow}").get_data(as_text=True)
+    assert 'data-action=' in client.get(f"/audit?to={tomorrow}&action=nonsense").get_data(as_text=True)

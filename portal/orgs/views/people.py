@@ -4,13 +4,16 @@ Phones are masked in lists; the full phone shows only on the person's edit page 
 audited). Neither passwords nor full phones go into any log.
 """
 
+from datetime import date, timedelta
+
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from portal.auth.models import User
-from portal.core.audit import AuditLog, audit
+from portal.core.audit import ACTION_LABELS, TARGET_LABELS, AuditLog, audit
+from portal.core.clock import local_midnight
 from portal.core.errors import RuleError
 from portal.core.paging import paginate
 from portal.core.permissions import can, require
@@ -166,6 +169,7 @@ def person_enable(user_id: int):
 @bp.route("/audit")
 @login_required
 def audit_log():
+    """Who did what to which record, in words; filtered by person, kind of action, kind of record and date."""
     require(current_user, "audit.view")
     street_ids = scope_of(current_user).street_ids
     people = select(User.id).where(people_services.people_clause(street_ids))
@@ -175,7 +179,29 @@ def audit_log():
         .where(or_(AuditLog.user_id.in_(people), AuditLog.user_id == current_user.id))
     )
     q = request.args.get("q", "").strip()[:64]
-    if q:
-        query = query.where(AuditLog.action.startswith(q, autoescape=True))
+    if q:  # a person's name, or the start of an action code for those who know them
+        query = query.where(or_(User.name.contains(q, autoescape=True), AuditLog.action.startswith(q, autoescape=True)))
+    action = request.args.get("action", "")
+    action = action if action in ACTION_LABELS else ""
+    if action:
+        query = query.where(AuditLog.action == action)
+    target = request.args.get("target", "")
+    target = target if target in TARGET_LABELS else ""
+    if target:
+        query = query.where(AuditLog.target_type == target)
+    start, end = _day("from"), _day("to")
+    if start:
+        query = query.where(AuditLog.at >= local_midnight(start))
+    if end:
+        query = query.where(AuditLog.at < local_midnight(end + timedelta(days=1)))
     page = paginate(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()), scalars=False)
-    return render("orgs/audit.html", "results", page=page, q=q)
+    return render("orgs/audit.html", "results", page=page, q=q, action=action, target=target, start=start, end=end,
+                  action_labels=ACTION_LABELS, target_labels=TARGET_LABELS)
+
+
+def _day(name: str) -> date | None:
+    try:
+        day = date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None

@@ -325,15 +325,15 @@ def _organisations(street: Street, compounds: dict[str, Compound]) -> dict[str, 
         return orgs[name]
 
     add(OrgKind.STREET_OFFICE, f"{STREET_NAME}办事处")
-    for name, community in communities.items():
+    for number, (name, community) in enumerate(communities.items(), start=1):
         add(OrgKind.PARTY_COMMITTEE, f"{name}党委", community)
-        add(OrgKind.RESIDENTS_COMMITTEE, f"{name}居民委员会", community)
+        add(OrgKind.RESIDENTS_COMMITTEE, f"{name}居民委员会", community).contact_phone = f"0571-8765430{number}"
     for name, hotline in COMPANIES.items():
         add(OrgKind.PROPERTY_COMPANY, name).contact_phone = hotline
     for company, (branch, community) in COMPANY_BRANCHES.items():
         add(OrgKind.PARTY_BRANCH, branch, communities[community], parent=orgs[company])
-    for name in OWNERS_COMMITTEES:
-        add(OrgKind.OWNERS_COMMITTEE, f"{name}业主委员会", compound=compounds[name])
+    for number, name in enumerate(OWNERS_COMMITTEES, start=1):
+        add(OrgKind.OWNERS_COMMITTEE, f"{name}业主委员会", compound=compounds[name]).contact_phone = f"0571-876551{number:02d}"
     for name in MANAGEMENT_COMMITTEES:
         add(OrgKind.OWNERS_COMMITTEE, f"{name}物业管理委员会", compound=compounds[name])
     for name in OWNERS_COMMITTEE_BRANCHES:

@@ -259,3 +259,15 @@ def test_property_party_coverage_counts_the_companies_serving_now(world):
     make_org(OrgKind.PARTY_BRANCH, street=world["street"], name="安居物业党支部", parent=world["company"])
     db.session.commit()
     assert services.coverage([world["community"].id], date.today()).property_party_rate == 100.0
+
+
+def test_my_home_gives_the_contacts_a_resident_needs(app, world):
+    """The property company, the owners' committee and the residents' committee, each with a number to call."""
+    world["company"].contact_phone = "0571-88880000"
+    world["owners"].contact_phone = "0571-88881111"
+    world["residents_committee"].contact_phone = "0571-88882222"
+    db.session.commit()
+    html = login_as(app.test_client(), world["users"][Role.RESIDENT]).get("/my-home").get_data(as_text=True)
+    for name, phone in (("安居物业", "0571-88880000"), ("阳光花园业委会", "0571-88881111"),
+                        ("和平社区居委会", "0571-88882222")):
+        assert name in html and f'href="tel:{phone}"' in html

@@ -176,4 +176,9 @@ def my_home():
         Organisation.compound_id.in_(compound_ids),
         Organisation.kind.in_([OrgKind.OWNERS_COMMITTEE, OrgKind.PARTY_BRANCH]),
     )).all()
-    return render("orgs/my_home.html", homes=homes, contracts=contracts, orgs=orgs, kind_labels=services.KIND_LABELS)
+    community_ids = {h.building.compound.community_id for h in homes}
+    committees = db.session.scalars(select(Organisation).where(  # the residents' committee: 有事找社区
+        Organisation.community_id.in_(community_ids), Organisation.compound_id.is_(None),
+        Organisation.kind == OrgKind.RESIDENTS_COMMITTEE)).all()
+    return render("orgs/my_home.html", homes=homes, contracts=contracts, orgs=orgs, committees=committees,
+                  kind_labels=services.KIND_LABELS)

@@ -39,7 +39,7 @@ test: $(VENV)/.installed translations lint
 
 # Re-extract every translatable string and merge it into the catalogues.
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel -q extract --ignore-dirs '.*' -F portal/translations/babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel -q extract --ignore-dirs '.*' -F portal/translations/babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o portal/translations/messages.pot .
 	$(BIN)/pybabel -q update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
 
 bench: $(VENV)/.installed translations

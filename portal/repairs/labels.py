@@ -2,6 +2,7 @@
 (tests/core/test_enums.py checks that none is missing)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from portal.repairs.models import Category, Channel, Kind, Level, Status, Urgency
 
@@ -23,7 +24,9 @@ URGENCY_LABELS = {Urgency.NORMAL: _l("一般"), Urgency.URGENT: _l("紧急"), Ur
 CHANNEL_LABELS = {
     Channel.ONLINE: _l("居民线上"), Channel.PHONE: _l("电话"), Channel.WALK_IN: _l("来访"), Channel.PATROL: _l("巡查发现"),
 }
-LEVEL_LABELS = {Level.PROPERTY: _l("物业"), Level.COMMUNITY: _l("社区"), Level.STREET: _l("街道")}
+# A context: "社区" alone is also the menu's "Communities".
+LEVEL_LABELS = {Level.PROPERTY: lazy_pgettext("level", "物业"), Level.COMMUNITY: lazy_pgettext("level", "社区"),
+                Level.STREET: lazy_pgettext("level", "街道")}
 #: who answers for a request now, in the words a resident uses
 WHO_LABELS = {Level.PROPERTY: _l("物业服务中心"), Level.COMMUNITY: _l("社区居委会"), Level.STREET: _l("街道办事处")}
 # Timeline actions are not an enumeration (yet): keyed by the code RequestEvent.action stores.

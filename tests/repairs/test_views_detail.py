@@ -356,3 +356,20 @@ def test_residents_read_plain_words_and_who_must_act(app, w):
     services.triage(req, by=w["worker"], kind=Kind.HARD, reason="需街道协调")
     db.session.commit()
     assert "等待街道办事处安排人员处理" in page(as_(app, w["resident"]), req)
+
+
+def test_english_reads_as_english(app, w):
+    """Fixes the English review found: a level is singular, a unit reads 'unit 1', no glued words."""
+    from flask_babel import force_locale
+
+    req = make_request(w)
+    client = as_(app, w["manager"])
+    post(client, "/auth/language", {"locale": "en", "next": "/"})
+    html = page(client, req)
+    assert "Property company" in html and "Communities</dd>" not in html
+    queue = client.get("/repairs/").get_data(as_text=True)
+    assert "unit 1" in queue and "1Unit" not in queue
+    with force_locale("en"):
+        from portal.repairs.labels import LEVEL_LABELS
+
+        assert [str(label) for label in LEVEL_LABELS.values()] == ["Property company", "Community", "Street"]

@@ -373,3 +373,19 @@ def test_english_reads_as_english(app, w):
         from portal.repairs.labels import LEVEL_LABELS
 
         assert [str(label) for label in LEVEL_LABELS.values()] == ["Property company", "Community", "Street"]
+
+
+def test_a_reopened_request_shows_its_last_round_as_history(app, w):
+    req = make_request(w)
+    services.assign(req, by=w["manager"], handler=w["staff"])
+    services.accept(req, by=w["staff"])
+    services.resolve(req, by=w["staff"], note="换了阀门")
+    services.evaluate(req, by=w["resident"], satisfied=False, comment="还在漏")
+    db.session.commit()
+    html = page(as_(app, w["resident"]), req)
+    assert "上一轮处理结果" in html and "上一轮评价" in html and "换了阀门" in html
+    services.accept(req, by=w["staff"])
+    services.resolve(req, by=w["staff"], note="换了整段水管")
+    db.session.commit()
+    html = page(as_(app, w["resident"]), req)
+    assert "上一轮处理结果" not in html and "换了整段水管" in html

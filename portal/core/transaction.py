@@ -27,9 +27,17 @@ def on_rollback(callback: Callable[[], None]) -> None:
         g.setdefault("_on_rollback", []).append(callback)
 
 
+def on_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once this request's transaction has committed (e.g. send an SMS): never for a change
+    that was rolled back."""
+    if has_app_context():
+        g.setdefault("_on_commit", []).append(callback)
+
+
 def rollback() -> None:
     db.session.rollback()
     if has_app_context():
+        g.pop("_on_commit", None)
         for callback in g.pop("_on_rollback", []):
             callback()
 
@@ -39,6 +47,11 @@ def commit() -> None:
     db.session.commit()
     if has_app_context():
         g.pop("_on_rollback", None)
+        for callback in g.pop("_on_commit", []):
+            try:
+                callback()
+            except Exception:  # an outside service failing must not turn a saved change into an error
+                current_app.logger.exception("after-commit callback failed")
 
 
 def _finish(response):

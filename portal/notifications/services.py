@@ -16,8 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from portal.core.models import utcnow
+from portal.core.transaction import on_commit
 from portal.extensions import db
 from portal.notifications import registry
+from portal.notifications.channels import deliver
 from portal.notifications.models import Notification
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ def notify(user_id: int, key: str, *, link: str | None = None, **params) -> Noti
     _check_placeholders(key, str(message), params)
     note = Notification(user_id=user_id, key=key, params=params, link=link)
     db.session.add(note)
+    on_commit(lambda: deliver(note))  # outside the portal only once the change is saved
     return note
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, inspect, select
 
+from portal.core.transaction import commit
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.services import message_for
@@ -50,7 +51,7 @@ def make_request(world, by=None, **overrides) -> RepairRequest:
               "urgency": "normal", "household": world["household"]}
     fields.update(overrides)
     req = services.file_request(by=by, **fields)
-    db.session.commit()
+    commit()  # as a request would: what waits for the commit (outside alerts) runs now
     return req
 
 

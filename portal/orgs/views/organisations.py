@@ -94,7 +94,7 @@ def _fill_choices(form: OrganisationStreetForm, organisation: Organisation | Non
         ).order_by(Organisation.kind, Organisation.name)
     ).all()
     form.parent_id.choices = choices_with_blank([
-        (pid, f"{name}（{services.KIND_LABELS[k]}）") for pid, name, k in parents
+        (pid, _("%(name)s（%(kind)s）", name=name, kind=services.KIND_LABELS[k])) for pid, name, k in parents
         if organisation is None or pid != organisation.id
     ])
 

@@ -66,12 +66,23 @@ def open_request(page, request_id: int) -> None:
     expect(page.locator("h1")).to_contain_text(f"#{request_id}")
 
 
+def todo_count(page, label: str) -> int:
+    """The figure of a to-do on the home page (0 when the to-do is not shown)."""
+    item = page.get_by_test_id("todos").locator("li", has_text=label)
+    return int(item.locator(".figure").inner_text()) if item.count() else 0
+
+
 def expect_status(page, status: str) -> None:
     expect(page.get_by_test_id("status")).to_have_attribute("data-status", status)
 
 
 def test_resident_files_manager_dispatches_staff_resolves_resident_rates_board_shows_it(
         browser, live_server, artifacts, photo, resident_details):
+    with signed_in(browser, live_server, "demo_manager") as page:
+        to_dispatch = todo_count(page, "待派单的诉求")
+    with signed_in(browser, live_server, "demo_staff") as page:
+        to_accept = todo_count(page, "派给我、待接单")
+
     # 点单: the resident files for their household, with a photo, from a phone.
     with signed_in(browser, live_server, "demo_resident", {"width": 360, "height": 740}) as page:
         page.locator('.main-nav [data-nav="repairs"]').click()
@@ -99,8 +110,12 @@ def test_resident_files_manager_dispatches_staff_resolves_resident_rates_board_s
         expect(page.locator('img[alt^="现场照片"]')).to_have_count(1)
         expect(page.get_by_test_id("timeline").locator("li")).to_have_count(1)
 
-    # 派单: the property manager opens it from the queue and dispatches it to the staff member.
+    # 派单: the property manager is told (home to-do and a notice naming the request), opens it from the
+    # queue and dispatches it to the staff member, seeing each candidate's post and load.
     with signed_in(browser, live_server, "demo_manager") as page:
+        assert todo_count(page, "待派单的诉求") == to_dispatch + 1
+        page.locator("#bell a").click()
+        expect(page.locator("main")).to_contain_text(f"新诉求 {request_id}（水电）")
         open_request(page, request_id)
         expect_status(page, "submitted")
         # The manager acts on the household, so sees the room.
@@ -114,9 +129,17 @@ def test_resident_files_manager_dispatches_staff_resolves_resident_rates_board_s
         expect_status(page, "assigned")
         expect(page.get_by_test_id("handler")).to_have_text("孙伟")
 
-    # 接单 and 办结: the staff member accepts, then resolves with a note.
-    with signed_in(browser, live_server, "demo_staff") as page:
-        open_request(page, request_id)
+    # 接单 and 办结: the staff member's home says there is one more to accept; the card in the list they
+    # open from it says where and by when; they accept, then resolve with a note.
+    with signed_in(browser, live_server, "demo_staff", {"width": 360, "height": 740}) as page:
+        assert todo_count(page, "派给我、待接单") == to_accept + 1
+        page.get_by_test_id("todos").locator("li", has_text="派给我、待接单").locator("a").click()
+        card = page.locator(f'#results tr[data-request="{request_id}"]')
+        expect(card.locator(".wl-place")).to_contain_text(resident_details["building"])
+        expect(card.locator(".wl-due")).not_to_have_text("—")
+        page.screenshot(path=str(artifacts / "repairs-staff-cards-360px.png"), full_page=True)
+        card.locator("a").first.click()  # tap the card
+        page.wait_for_url(re.compile(rf"/repairs/{request_id}$"))
         expect_status(page, "assigned")
         page.locator("#action-accept").get_by_role("button", name="接单").click()
         expect_status(page, "in_progress")
@@ -153,6 +176,7 @@ def test_resident_files_manager_dispatches_staff_resolves_resident_rates_board_s
         expect(item).to_contain_text("5 分")
         expect(item).to_contain_text("满意")
         expect(item).to_contain_text(resident_details["building"])
+        expect(item).to_contain_text("住户家中的水电问题")  # what the matter was, without the home's details
         page.screenshot(path=str(artifacts / "repairs-board-resident.png"), full_page=True)
 
         item_text, board_text = item.inner_text(), board.inner_text()

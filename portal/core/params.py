@@ -3,6 +3,8 @@
 `str.isdigit()` accepts "²" and int() has no upper bound, so both turned junk into server errors.
 """
 
+from datetime import date
+
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER key on PostgreSQL
@@ -36,3 +38,12 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+def parse_day(value) -> date | None:
+    """An ISO date from a query string (2026-05-03), within sane years; anything else is None."""
+    try:
+        day = date.fromisoformat((value or "").strip())
+    except (TypeError, ValueError):
+        return None
+    return day if 2000 <= day.year <= 2100 else None

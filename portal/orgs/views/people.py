@@ -4,7 +4,7 @@ Phones are masked in lists; the full phone shows only on the person's edit page 
 audited). Neither passwords nor full phones go into any log.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from portal.core.audit import ACTION_LABELS, TARGET_LABELS, AuditLog, audit
 from portal.core.clock import local_midnight
 from portal.core.errors import RuleError
 from portal.core.paging import paginate
+from portal.core.params import parse_day
 from portal.core.permissions import can, require
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
@@ -189,7 +190,7 @@ def audit_log():
     target = target if target in TARGET_LABELS else ""
     if target:
         query = query.where(AuditLog.target_type == target)
-    start, end = _day("from"), _day("to")
+    start, end = parse_day(request.args.get("from")), parse_day(request.args.get("to"))
     if start:
         query = query.where(AuditLog.at >= local_midnight(start))
     if end:
@@ -197,11 +198,3 @@ def audit_log():
     page = paginate(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()), scalars=False)
     return render("orgs/audit.html", "results", page=page, q=q, action=action, target=target, start=start, end=end,
                   action_labels=ACTION_LABELS, target_labels=TARGET_LABELS)
-
-
-def _day(name: str) -> date | None:
-    try:
-        day = date.fromisoformat(request.args.get(name, "").strip())
-    except ValueError:
-        return None
-    return day if 2000 <= day.year <= 2100 else None

@@ -1,6 +1,6 @@
 """The queue (诉求列表): each role's requests, filtered and searched in place, paged."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app, request
 from flask_login import current_user, login_required
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.core.clock import local_midnight, now_utc
 from portal.core.forms import id_choices
 from portal.core.paging import paginate
-from portal.core.params import parse_id
+from portal.core.params import parse_day, parse_id
 from portal.core.permissions import can
 from portal.core.rendering import render
 from portal.extensions import db
@@ -25,14 +25,6 @@ from portal.repairs.views import bp
 def _choice(name: str, allowed) -> str:
     value = request.args.get(name, "")
     return value if value in allowed else ""
-
-
-def _date(name: str) -> date | None:
-    try:
-        day = date.fromisoformat(request.args.get(name, "").strip())
-    except ValueError:
-        return None
-    return day if 2000 <= day.year <= 2100 else None
 
 
 @bp.route("/")
@@ -55,7 +47,7 @@ def queue():
     filters["compound"] = parse_id(compound)
     if filters["compound"]:
         query = query.where(RepairRequest.compound_id == filters["compound"])
-    start, end = _date("from"), _date("to")
+    start, end = parse_day(request.args.get("from")), parse_day(request.args.get("to"))
     filters["from"], filters["to"] = start, end
     if start:
         query = query.where(RepairRequest.created_at >= local_midnight(start))

@@ -5,6 +5,9 @@ changed; an error response or an exception rolls it all back. `refusals()` is ho
 service: a RuleError (or a stale version, or a duplicate key) rolls back and lands beside its form
 field, and the view re-renders the form with what was typed. Files written before the commit
 (photos) register an `on_rollback` clean-up so a failed request leaves nothing on disk.
+
+A commit that fails because the database is busy or unreachable answers 503 + Retry-After (see
+portal.core.errors); one that fails on a concurrent change answers 409. Either way nothing is kept.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, g, has_app_context
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.core.errors import Conflict, RuleError, respond
+from portal.core.errors import Conflict, RuleError, database_unavailable, respond, unavailable
 from portal.extensions import db
 
 
@@ -28,10 +31,17 @@ def on_rollback(callback: Callable[[], None]) -> None:
 
 
 def rollback() -> None:
-    db.session.rollback()
-    if has_app_context():
-        for callback in g.pop("_on_rollback", []):
-            callback()
+    """Roll back, and run the clean-ups even if the rollback itself fails (a connection already lost)."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.close()  # the connection goes back to the pool, which replaces it if it is dead
+        if has_app_context():
+            current_app.logger.warning("rollback failed: connection lost", exc_info=True)
+    finally:
+        if has_app_context():
+            for callback in g.pop("_on_rollback", []):
+                callback()
 
 
 def commit() -> None:
@@ -48,8 +58,12 @@ def _finish(response):
         return response
     try:
         commit()
-    except (StaleDataError, IntegrityError, OperationalError):
+    except (StaleDataError, IntegrityError, DBAPIError) as error:
         rollback()
+        if database_unavailable(error):
+            return current_app.make_response(unavailable(error))
+        if not isinstance(error, StaleDataError | IntegrityError):
+            raise
         current_app.logger.warning("commit failed: a concurrent change", exc_info=True)
         from flask_babel import gettext as _
 

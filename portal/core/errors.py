@@ -94,6 +94,9 @@ def register_error_handlers(app):
         def handle(error):
             if status == 500:
                 rollback()
+                cause = getattr(error, "original_exception", None)
+                if database_unavailable(cause):  # raised where no handler sees it (an after_request hook)
+                    return unavailable(cause)
             return respond(status, _messages()[status])
 
         return handle

@@ -56,6 +56,11 @@ def _finish(response):
     if response.status_code >= 400:
         rollback()
         return response
+    # The request ends here: what its session holds is what it wrote, so the commit need not expire it.
+    # Otherwise the hooks still to run (security headers: is the user logged in?) would read the user
+    # again — a query per request, and a 500 if the database went away just after the commit.
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         commit()
     except (StaleDataError, IntegrityError, DBAPIError) as error:
@@ -69,6 +74,8 @@ def _finish(response):
 
         body, status, headers = respond(409, _("这条记录刚被其他人修改过，请刷新后重试。"))
         return current_app.make_response((body, status, headers))
+    finally:
+        session.expire_on_commit = expire
     return response
 
 

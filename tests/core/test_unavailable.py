@@ -92,3 +92,23 @@ def test_a_commit_that_finds_the_database_busy_is_a_503(app, client, resident, m
     monkeypatch.undo()
     db.session.expire_all()
     assert resident.name == name
+
+
+def test_nothing_is_read_again_after_the_commit(client, resident, count_queries):
+    """The request's commit is its last word: the hooks after it (security headers ask whether the user
+    is logged in) use what the request loaded, instead of a query — which would fail, as a 500, if the
+    database went away just after the commit."""
+    from sqlalchemy import event
+
+    session = db.session()
+
+    def committed(_session):
+        count_queries["n"] = 0
+
+    event.listen(session, "after_commit", committed)
+    try:
+        count_queries["n"] = -1
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(session, "after_commit", committed)
+    assert count_queries["n"] == 0

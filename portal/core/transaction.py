@@ -13,7 +13,7 @@ portal.core.errors); one that fails on a concurrent change answers 409. Either w
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from flask import current_app, g, has_app_context
@@ -35,13 +35,31 @@ def rollback() -> None:
     try:
         db.session.rollback()
     except DBAPIError:
-        db.session.close()  # the connection goes back to the pool, which replaces it if it is dead
-        if has_app_context():
-            current_app.logger.warning("rollback failed: connection lost", exc_info=True)
+        _discard_session("rollback")
     finally:
         if has_app_context():
             for callback in g.pop("_on_rollback", []):
                 callback()
+
+
+def _discard_session(step: str) -> None:
+    """The database dropped the connection under this session (a restart): let go of the session without
+    a word to the database. SQLAlchemy has already invalidated the connection; the pool opens a new one
+    for the next request, which therefore works as soon as the database is back."""
+    if has_app_context():
+        current_app.logger.warning("%s failed: the database connection was lost", step)
+    with suppress(DBAPIError):
+        db.session.close()
+    db.session.registry.clear()
+
+
+def _release(exc) -> None:
+    """teardown: end the session, before Flask-SQLAlchemy's own teardown would — a session whose
+    connection died must not turn an answered request into an error."""
+    try:
+        db.session.remove()
+    except DBAPIError:
+        _discard_session("closing the session")
 
 
 def commit() -> None:
@@ -81,6 +99,7 @@ def _finish(response):
 
 def init_app(app) -> None:
     app.after_request(_finish)
+    app.teardown_appcontext(_release)  # registered after Flask-SQLAlchemy's, so it runs before it
 
 
 @dataclass

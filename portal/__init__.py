@@ -91,11 +91,13 @@ def create_app(config=None) -> Flask:
     install_log_masking()
     import portal.core.audit  # noqa: F401  (core's own model; each module's init_app imports its models)
 
+    # First registered, so its after_request hook runs last: the commit is the request's final step, after
+    # the headers and the htmx extras were added inside the transaction (nothing is read once it ends).
+    transaction.init_app(app)
     _register_hooks(app)
     for name in MODULES:
         import_module(name).init_app(app)
     tasks.init_app(app)
-    transaction.init_app(app)  # last registered, so it runs first: commit before headers are set
     from portal.cli import register_cli
 
     register_cli(app)

@@ -74,30 +74,31 @@ def _finish(response):
     if response.status_code >= 400:
         rollback()
         return response
-    # The request ends here: what its session holds is what it wrote, so the commit need not expire it.
-    # Otherwise the hooks still to run (security headers: is the user logged in?) would read the user
-    # again — a query per request, and a 500 if the database went away just after the commit.
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         commit()
     except (StaleDataError, IntegrityError, DBAPIError) as error:
         rollback()
         if database_unavailable(error):
-            return current_app.make_response(unavailable(error))
+            return _instead(unavailable(error))
         if not isinstance(error, StaleDataError | IntegrityError):
             raise
         current_app.logger.warning("commit failed: a concurrent change", exc_info=True)
         from flask_babel import gettext as _
 
-        body, status, headers = respond(409, _("这条记录刚被其他人修改过，请刷新后重试。"))
-        return current_app.make_response((body, status, headers))
-    finally:
-        session.expire_on_commit = expire
+        return _instead(respond(409, _("这条记录刚被其他人修改过，请刷新后重试。")))
     return response
 
 
+def _instead(replacement):
+    """The error response that replaces a response whose commit failed. The other hooks ran before the
+    commit, so the security headers are set here again (the session cookie is saved after all hooks)."""
+    from portal.core.security import set_security_headers
+
+    return set_security_headers(current_app.make_response(replacement))
+
+
 def init_app(app) -> None:
+    """Register before every other after_request hook (hooks run in reverse): the commit comes last."""
     app.after_request(_finish)
     app.teardown_appcontext(_release)  # registered after Flask-SQLAlchemy's, so it runs before it
 

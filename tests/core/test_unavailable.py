@@ -89,15 +89,16 @@ def test_a_commit_that_finds_the_database_busy_is_a_503(app, client, resident, m
     monkeypatch.setattr(transaction, "commit", commit)
     response = client.get("/")
     assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert "Content-Security-Policy" in response.headers  # the replaced response has its headers too
     monkeypatch.undo()
     db.session.expire_all()
     assert resident.name == name
 
 
 def test_nothing_is_read_again_after_the_commit(client, resident, count_queries):
-    """The request's commit is its last word: the hooks after it (security headers ask whether the user
-    is logged in) use what the request loaded, instead of a query — which would fail, as a 500, if the
-    database went away just after the commit."""
+    """The commit is the request's last step: the other hooks (security headers ask whether the user is
+    logged in; htmx extras) ran before it, so nothing is read once it is done — a read there would cost a
+    query per request, and fail as a 500 if the database went away just after the commit."""
     from sqlalchemy import event
 
     session = db.session()

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
+from portal.demo import DEMO_PASSWORD
 from tests.ops.browser import Browser, Response
 
-DEMO_PASSWORD = "Demo-2026!hongwu"  # portal/demo.py; checked in tests/ops/test_load.py
 READERS = ("demo_street", "demo_secretary", "demo_committee", "demo_worker", "demo_grid", "demo_owners")
 #: one client in ten of each: 4 residents, 2 repairmen, 2 dispatchers, 2 readers
 ROLES = ("resident", "staff", "manager", "resident", "reader", "resident", "staff", "manager", "resident", "reader")

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 PORT ?= 5000
 
-.PHONY: run test lint translations extract-messages bench clean
+.PHONY: run test lint translations extract-messages bench load clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,12 @@ lint: $(VENV)/.installed
 	$(BIN)/lint-imports --no-cache
 
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set (CI: always).
+# The operations tests (tests/ops: short load and fault runs against gunicorn, on SQLite and on a private
+# PostgreSQL cluster, Redis) build their own databases, so they run once, in the first leg.
 test: $(VENV)/.installed translations lint
 	TEST_DATABASE_URL= $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest -m "not browser"; \
+		echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest -m "not browser and not ops"; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "CI=true but TEST_DATABASE_URL is not set: the PostgreSQL leg must run"; exit 1; \
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL leg skipped"; fi
@@ -44,6 +46,11 @@ extract-messages: $(VENV)/.installed
 
 bench: $(VENV)/.installed translations
 	$(BIN)/python -m tests.bench
+
+# The long form of tests/ops: 200 clients × 60 s on SQLite and PostgreSQL, a PostgreSQL restart and killed
+# workers mid-load; prints the figures (about 8 minutes). LOAD_ARGS="--clients 50 --seconds 20 --only sqlite"
+load: $(VENV)/.installed translations
+	$(BIN)/python -m tests.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) instance

@@ -38,13 +38,27 @@ def select_locale() -> str:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL, foreign keys and a busy timeout for every SQLite connection."""
+    """WAL (readers never wait for the writer) and foreign keys for every SQLite connection. The busy
+    timeout — how long a writer waits for the one before it — is the driver's `timeout`, set from
+    SQLITE_BUSY_TIMEOUT_SECONDS in `_engine_options`."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def _engine_options(cfg) -> dict:
+    """SQLAlchemy engine options for the configured database (a copy: Config's dict is shared)."""
+    uri = cfg["SQLALCHEMY_DATABASE_URI"]
+    if uri in ("sqlite://", "sqlite:///:memory:"):  # one in-memory database shared by the test's threads
+        from sqlalchemy.pool import StaticPool
+
+        return {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        options["connect_args"] = {"timeout": cfg["SQLITE_BUSY_TIMEOUT_SECONDS"], **options.get("connect_args", {})}
+    return options
 
 
 def create_app(config=None) -> Flask:
@@ -63,13 +77,7 @@ def create_app(config=None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     Config.finalize(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite://") and app.config["SQLALCHEMY_DATABASE_URI"] in (
-        "sqlite://",
-        "sqlite:///:memory:",
-    ):
-        from sqlalchemy.pool import StaticPool
-
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -86,12 +94,14 @@ def create_app(config=None) -> Flask:
     install_log_masking()
     import portal.core.audit  # noqa: F401  (core's own model; each module's init_app imports its models)
 
+    # First registered, so its after_request hook runs last: the commit is the request's final step, after
+    # the headers and the htmx extras were added inside the transaction (nothing is read once it ends).
+    transaction.init_app(app)
     _register_hooks(app)
     for name in MODULES:
         import_module(name).init_app(app)
     tasks.init_app(app)
     backup.init_app(app)
-    transaction.init_app(app)  # last registered, so it runs first: commit before headers are set
     from portal.cli import register_cli
 
     register_cli(app)

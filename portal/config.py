@@ -20,7 +20,14 @@ class Config:
     ENV_NAME = os.environ.get("PORTAL_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    # pool_pre_ping: a connection the database dropped (a PostgreSQL restart) is replaced when it is
+    # next taken from the pool, so the portal recovers by itself once the database is back.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # SQLite: how long a writer waits for another's transaction before giving up (then 503 + Retry-After).
+    # Below gunicorn's worker timeout (30 s), so a waiting request still answers.
+    SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "15"))
+    # Seconds a client is asked to wait (Retry-After) when the database is busy or unreachable.
+    UNAVAILABLE_RETRY_AFTER = 2
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")

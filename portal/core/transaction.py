@@ -5,19 +5,22 @@ changed; an error response or an exception rolls it all back. `refusals()` is ho
 service: a RuleError (or a stale version, or a duplicate key) rolls back and lands beside its form
 field, and the view re-renders the form with what was typed. Files written before the commit
 (photos) register an `on_rollback` clean-up so a failed request leaves nothing on disk.
+
+A commit that fails because the database is busy or unreachable answers 503 + Retry-After (see
+portal.core.errors); one that fails on a concurrent change answers 409. Either way nothing is kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from flask import current_app, g, has_app_context
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.core.errors import Conflict, RuleError, respond
+from portal.core.errors import Conflict, RuleError, database_unavailable, respond, unavailable
 from portal.extensions import db
 
 
@@ -35,11 +38,36 @@ def on_commit(callback: Callable[[], None]) -> None:
 
 
 def rollback() -> None:
-    db.session.rollback()
+    """Roll back, and run the clean-ups even if the rollback itself fails (a connection already lost)."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        _discard_session("rollback")
+    finally:
+        if has_app_context():
+            g.pop("_on_commit", None)
+            for callback in g.pop("_on_rollback", []):
+                callback()
+
+
+def _discard_session(step: str) -> None:
+    """The database dropped the connection under this session (a restart): let go of the session without
+    a word to the database. SQLAlchemy has already invalidated the connection; the pool opens a new one
+    for the next request, which therefore works as soon as the database is back."""
     if has_app_context():
-        g.pop("_on_commit", None)
-        for callback in g.pop("_on_rollback", []):
-            callback()
+        current_app.logger.warning("%s failed: the database connection was lost", step)
+    with suppress(DBAPIError):
+        db.session.close()
+    db.session.registry.clear()
+
+
+def _release(exc) -> None:
+    """teardown: end the session, before Flask-SQLAlchemy's own teardown would — a session whose
+    connection died must not turn an answered request into an error."""
+    try:
+        db.session.remove()
+    except DBAPIError:
+        _discard_session("closing the session")
 
 
 def commit() -> None:
@@ -61,18 +89,31 @@ def _finish(response):
         return response
     try:
         commit()
-    except (StaleDataError, IntegrityError, OperationalError):
+    except (StaleDataError, IntegrityError, DBAPIError) as error:
         rollback()
+        if database_unavailable(error):
+            return _instead(unavailable(error))
+        if not isinstance(error, StaleDataError | IntegrityError):
+            raise
         current_app.logger.warning("commit failed: a concurrent change", exc_info=True)
         from flask_babel import gettext as _
 
-        body, status, headers = respond(409, _("这条记录刚被其他人修改过，请刷新后重试。"))
-        return current_app.make_response((body, status, headers))
+        return _instead(respond(409, _("这条记录刚被其他人修改过，请刷新后重试。")))
     return response
 
 
+def _instead(replacement):
+    """The error response that replaces a response whose commit failed. The other hooks ran before the
+    commit, so the security headers are set here again (the session cookie is saved after all hooks)."""
+    from portal.core.security import set_security_headers
+
+    return set_security_headers(current_app.make_response(replacement))
+
+
 def init_app(app) -> None:
+    """Register before every other after_request hook (hooks run in reverse): the commit comes last."""
     app.after_request(_finish)
+    app.teardown_appcontext(_release)  # registered after Flask-SQLAlchemy's, so it runs before it
 
 
 @dataclass

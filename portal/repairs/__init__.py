@@ -15,11 +15,12 @@ from portal.core.modules import (
 )
 
 SWEEP_EVERY = 300  # seconds between automatic sweeps in a web process without cron
+ORPHANS_EVERY = 3600  # seconds between looks for photo files a crashed request left behind
 
 
 def init_app(app: Flask) -> None:
     import portal.repairs.models  # noqa: F401  (Alembic and create_all see the whole schema)
-    from portal.repairs import notices, permissions, services  # noqa: F401  (registers the rules)
+    from portal.repairs import notices, permissions, photos, services  # noqa: F401  (registers the rules)
     from portal.repairs.cli import repairs_sweep
     from portal.repairs.photos import upload_folder
     from portal.repairs.queries import closed_figures
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     register_audit_labels({"service_levels.updated": _l("修改办理时限")}, {"ServiceLevel": _l("办理时限")})
     app.cli.add_command(repairs_sweep)
     add_task(app, "repairs.sweep", services.sweep, every_seconds=SWEEP_EVERY)
+    add_task(app, "repairs.photo_orphans", photos.remove_orphans, every_seconds=ORPHANS_EVERY)
     add_nav(app, "repairs.queue", _l("报修"), "repairs", rule="repairs.queue", order=20)
     add_nav(app, "repairs.board", _l("公示栏"), "board", rule="repairs.board", order=30)
     add_todos(app, todos)

@@ -4,15 +4,22 @@ An upload is never stored as sent. It is decoded with Pillow (so anything that i
 refused), turned upright, scaled down and written again as a plain JPEG: the EXIF block, and with it
 the GPS position a phone camera records, never reaches the disk. Every file of a submission is
 checked before any is written, so one bad photo leaves nothing half-saved.
+
+A request that fails removes the files it wrote (on_rollback). One whose process died between writing
+them and committing (a killed worker, a power cut) cannot: `remove_orphans`, a periodic task, deletes
+photo files that no row refers to once they are an hour old.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -33,6 +40,8 @@ MAX_SIDE = 2000
 QUALITY = 85
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")  # MPO (some cameras) opens as JPEG
 STAGES = tuple(PhotoStage)
+STORED_NAME = re.compile(r"^[0-9a-f]{32}\.jpg$")  # what save_photos names a file
+ORPHAN_AFTER = timedelta(hours=1)  # far longer than any request runs
 
 
 def _refused(message) -> RuleError:
@@ -151,3 +160,24 @@ def discard(photos) -> None:
     folder = upload_folder()
     for photo in photos:
         (folder / photo.stored_name).unlink(missing_ok=True)
+
+
+def remove_orphans(older_than: timedelta = ORPHAN_AFTER) -> dict[str, int]:
+    """Delete stored photo files that no row refers to and that are older than `older_than` (a younger
+    one may belong to a request still running). Only names save_photos gives are considered."""
+    folder = upload_folder()
+    if not folder.is_dir():
+        return {"removed": 0}
+    cutoff = time.time() - older_than.total_seconds()
+    old = [path for path in folder.iterdir()
+           if STORED_NAME.match(path.name) and path.is_file() and path.stat().st_mtime < cutoff]
+    removed = 0
+    for start in range(0, len(old), 500):
+        chunk = old[start:start + 500]
+        kept = set(db.session.scalars(select(RequestPhoto.stored_name).where(
+            RequestPhoto.stored_name.in_([path.name for path in chunk]))))
+        for path in chunk:
+            if path.name not in kept:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return {"removed": removed}

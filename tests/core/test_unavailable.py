@@ -1,0 +1,129 @@
+"""A database that is busy (SQLite's lock wait ran out) or away (PostgreSQL restarting) answers 503 with
+Retry-After, keeps nothing of the request and renders without asking the database again; any other
+database error is still a 500."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+from flask_login import current_user
+from sqlalchemy.exc import OperationalError
+
+from portal.core import transaction
+from portal.core.errors import database_unavailable
+from portal.extensions import db
+from portal.orgs.models import Role
+from tests.conftest import login_as
+
+LOCKED = OperationalError("UPDATE user SET name=?", {}, sqlite3.OperationalError("database is locked"))
+GONE = OperationalError("SELECT 1", {}, psycopg.OperationalError("terminating connection due to administrator command"))
+BUG = OperationalError("SELECT x FROM nowhere", {}, sqlite3.OperationalError("no such table: nowhere"))
+
+
+def test_which_errors_mean_unavailable():
+    assert database_unavailable(LOCKED) and database_unavailable(GONE)
+    assert not database_unavailable(BUG) and not database_unavailable(ValueError("locked"))
+
+
+@pytest.fixture
+def resident(client, world):
+    user = world["users"][Role.RESIDENT]
+    login_as(client, user)
+    return user
+
+
+def _failing_home(app, monkeypatch, error, counter=None):
+    """The home page writes, then the database fails; from then on count the statements sent."""
+
+    def home():
+        current_user.name = "改了一半"
+        db.session.flush()
+        if counter is not None:
+            counter["n"] = 0
+        raise error
+
+    monkeypatch.setitem(app.view_functions, "dashboard.home", home)
+
+
+@pytest.mark.parametrize("error", [LOCKED, GONE], ids=["sqlite-locked", "postgres-gone"])
+def test_busy_or_gone_is_a_503_with_retry_after_and_nothing_kept(app, client, resident, monkeypatch, count_queries,
+                                                                 error):
+    name = resident.name
+    _failing_home(app, monkeypatch, error, count_queries)
+    response = client.get("/")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2" and response.headers["Cache-Control"] == "no-store"
+    assert "系统暂时繁忙" in response.get_data(as_text=True)
+    assert count_queries["n"] == 0  # the error page asked the database nothing (not even who is logged in)
+    db.session.expire_all()
+    assert resident.name == name
+
+
+def test_for_htmx_the_message_goes_to_the_flash_area(app, client, resident, monkeypatch):
+    _failing_home(app, monkeypatch, GONE)
+    response = client.get("/", headers={"HX-Request": "true"})
+    assert response.status_code == 503 and response.headers["HX-Retarget"] == "#flash"
+    assert "系统暂时繁忙" in response.get_data(as_text=True)
+
+
+def test_another_database_error_is_still_a_500(app, client, resident, monkeypatch):
+    _failing_home(app, monkeypatch, BUG)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production: the 500 page
+    response = client.get("/")
+    assert response.status_code == 500 and "Retry-After" not in response.headers
+
+
+def test_a_commit_that_finds_the_database_busy_is_a_503(app, client, resident, monkeypatch):
+    name = resident.name
+
+    def home():
+        current_user.name = "改了一半"
+        return "ok"
+
+    def commit():
+        raise LOCKED
+
+    monkeypatch.setitem(app.view_functions, "dashboard.home", home)
+    monkeypatch.setattr(transaction, "commit", commit)
+    response = client.get("/")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert "Content-Security-Policy" in response.headers  # the replaced response has its headers too
+    monkeypatch.undo()
+    db.session.expire_all()
+    assert resident.name == name
+
+
+def test_nothing_is_read_again_after_the_commit(client, resident, count_queries):
+    """The commit is the request's last step: the other hooks (security headers ask whether the user is
+    logged in; htmx extras) ran before it, so nothing is read once it is done — a read there would cost a
+    query per request, and fail as a 500 if the database went away just after the commit."""
+    from sqlalchemy import event
+
+    session = db.session()
+
+    def committed(_session):
+        count_queries["n"] = 0
+
+    event.listen(session, "after_commit", committed)
+    try:
+        count_queries["n"] = -1
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(session, "after_commit", committed)
+    assert count_queries["n"] == 0
+
+
+def test_a_session_whose_connection_died_is_let_go_at_teardown(app, monkeypatch):
+    """Closing a session whose connection the database dropped raises; the request has answered by
+    then, so the teardown lets the session go instead of turning the answer into an error."""
+    session = db.session()
+
+    def close():
+        raise GONE
+
+    monkeypatch.setattr(session, "close", close)
+    transaction._release(None)  # does not raise
+    monkeypatch.undo()
+    assert db.session() is not session  # a new session (and connection) for what comes next

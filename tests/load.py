@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             for problem in problems:
                 print(f"  !! {problem}")
             failed |= bool(problems)
-            print(f"   ({time.monotonic() - started:.0f} s with setup; logs in {folder / 'logs'})", flush=True)
+            kept = f"; logs kept in {folder / 'logs'}" if problems else ""
+            print(f"   ({time.monotonic() - started:.0f} s with setup{kept})", flush=True)
     finally:
         if cluster is not None:
             cluster.stop()

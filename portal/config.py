@@ -42,6 +42,9 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: keep counting in this process's memory rather than failing logins with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")  # failures per address
     LOGIN_NAME_RATE_LIMIT = os.environ.get("LOGIN_NAME_RATE_LIMIT", "30 per hour")  # failures per account name
     PAGE_SIZE = 20

@@ -252,8 +252,7 @@ def file_request(*, by, compound: Compound, category: str, description: str, urg
     db.session.add(req)
     db.session.flush()
     _event(req, by, "filed", None, None)
-    _notify_dispatchers(req, "repairs.filed", category=req.category,
-                        summary=summary(f"{_where(req)} {req.description}"))
+    _notify_dispatchers(req, "repairs.filed", **_about(req, with_no=False))
     return req
 
 
@@ -310,7 +309,7 @@ def assign(req: RepairRequest, *, by, handler, version: int | None = None, note:
         _settle(req, ACCEPT_NOW, req.handler_id)
     req.handler_id, req.status, req.accepted_at, req.hold_reason = handler.id, Status.ASSIGNED, None, None
     _event(req, by, action, before, note)
-    notify(handler.id, "repairs.assigned", link=_link(req), no=req.id)
+    notify(handler.id, "repairs.assigned", link=_link(req), **_about(req))
 
 
 def accept(req: RepairRequest, *, by, version: int | None = None) -> None:
@@ -393,12 +392,12 @@ def _reopen(req: RepairRequest, by, before: str) -> None:
         req.status, req.handler_id = Status.SUBMITTED, None
         _event(req, by, "reopened", before, req.evaluation_comment)
         _event(req, None, "escalated", Status.SUBMITTED, None)
-        _notify_dispatchers(req, "repairs.escalated_unsatisfied")
+        _notify_dispatchers(req, "repairs.escalated_unsatisfied", **_about(req, with_no=False))
         return
     req.status = Status.ASSIGNED if req.handler_id else Status.SUBMITTED
     _event(req, by, "reopened", before, req.evaluation_comment)
     if req.handler_id:
-        notify(req.handler_id, "repairs.reopened", link=_link(req), no=req.id)
+        notify(req.handler_id, "repairs.reopened", link=_link(req), **_about(req))
 
 
 def return_visit(req: RepairRequest, *, by, note: str, satisfied: bool | None) -> ReturnVisit:
@@ -426,12 +425,12 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         req.overdue_flagged_at = now
         _event(req, None, "overdue", before, None)
         if level == Level.PROPERTY:  # the property manager hears of it even as it moves up
-            _notify_people(dispatchers(req), req, "repairs.overdue_escalated")
+            _notify_people(dispatchers(req), req, "repairs.overdue_escalated", **_about(req, with_no=False))
         if level < Level.STREET:
             req.escalation_level = level + 1
             _event(req, None, "escalated", before, None)
             escalated += 1
-        _notify_dispatchers(req, "repairs.overdue")
+        _notify_dispatchers(req, "repairs.overdue", **_about(req, with_no=False))
     stale = db.session.scalars(
         select(RepairRequest).where(RepairRequest.status == Status.RESOLVED,
                                     RepairRequest.resolved_at < now - AUTO_CLOSE_AFTER)
@@ -447,7 +446,15 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
 
 def _tell_requester(req: RepairRequest, key: str) -> None:
     if req.requester_id:
-        notify(req.requester_id, key, link=_link(req), no=req.id)
+        notify(req.requester_id, key, link=_link(req), no=req.id, category=req.category)
+
+
+def _about(req: RepairRequest, *, with_no: bool = True) -> dict:
+    """What a notice names a request by: its number, its category and a few words of where and what
+    (read without flushing the change being made: two people acting at once still meet at its commit)."""
+    with db.session.no_autoflush:
+        about = {"category": req.category, "summary": summary(f"{_where(req)} {req.description}")}
+    return {"no": req.id, **about} if with_no else about
 
 
 def _notify_dispatchers(req: RepairRequest, key: str, **params) -> None:

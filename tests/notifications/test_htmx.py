@@ -18,7 +18,7 @@ HX = {"HX-Request": "true"}
 def _admin(client, world, unread: int = 0):
     admin = world["users"][Role.STREET_ADMIN]
     for i in range(unread):
-        notify(admin.id, "repairs.assigned", link=f"/repairs/{i + 1}", no=i + 1)
+        notify(admin.id, "repairs.assigned", link=f"/repairs/{i + 1}", no=i + 1, category="other", summary="一楼")
     db.session.commit()
     login_as(client, admin)
     return admin
@@ -63,7 +63,7 @@ def test_a_fragment_carries_the_bell_out_of_band(client, world):
     html = client.get("/compounds?q=锦绣", headers={**HX, "X-Block": "results"}).get_data(as_text=True)
     assert 'id="results"' in html and "<html" not in html
     bell = _oob_bell(html)
-    assert bell and 'data-testid="unread">3<' in bell and 'title="您有一条新派单：3"' in bell
+    assert bell and 'data-testid="unread">3<' in bell and 'title="您有一条新派单：3（其他）一楼"' in bell
     assert html.count('id="bell"') == 1
     assert _oob_flash(html) is None  # nothing pending: the flash area is left as it is
 

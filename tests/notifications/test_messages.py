@@ -29,33 +29,34 @@ def user(app):
 
 
 def test_a_notification_stores_key_and_params_not_text(user):
-    note = notify(user.id, "repairs.assigned", link="/repairs/42", no=42)
+    note = notify(user.id, "repairs.assigned", link="/repairs/42", no=42, category="elevator", summary="2号楼 电梯")
     db.session.commit()
     db.session.expire_all()
     stored = db.session.get(Notification, note.id)
-    assert (stored.key, stored.params, stored.title, stored.link) == ("repairs.assigned", {"no": 42}, None, "/repairs/42")
+    assert (stored.key, stored.params, stored.title, stored.link) == (
+        "repairs.assigned", {"no": 42, "category": "elevator", "summary": "2号楼 电梯"}, None, "/repairs/42")
 
 
 def test_the_text_follows_the_readers_language(user):
-    note = notify(user.id, "repairs.accepted", no=7)
-    assert message_for(note) == "您的诉求 7 已受理，正在处理。"  # no request: the default language
-    with force_locale("en"):
-        assert message_for(note) == "Your request #7 has been accepted and is being handled."
+    note = notify(user.id, "repairs.accepted", no=7, category="water_power")
+    assert message_for(note) == "您的水电诉求 7 已受理，正在处理。"  # no request: the default language
+    with force_locale("en"):  # the category is worded in the reader's language too
+        assert message_for(note) == "Your request #7 (Water and electricity) has been accepted and is being handled."
     with force_locale("zh_CN"):
-        assert message_for(note) == "您的诉求 7 已受理，正在处理。"
+        assert message_for(note) == "您的水电诉求 7 已受理，正在处理。"
 
 
 def test_an_english_reader_sees_english_in_the_list_and_the_bell(client, world):
     resident = world["users"][Role.RESIDENT]
     resident.locale = "en"
-    notify(resident.id, "repairs.resolved", link="/repairs/9", no=9)
+    notify(resident.id, "repairs.resolved", link="/repairs/9", no=9, category="water_power")
     db.session.commit()
     login_as(client, resident)
     listing = client.get("/notifications/").get_data(as_text=True)
-    assert "Your request #9 has been resolved. Please rate it." in listing
+    assert "Your request #9 (Water and electricity) has been resolved. Please rate it." in listing
     assert "您的诉求" not in listing
     bell = client.get("/notifications/bell", headers={"HX-Request": "true", "X-Block": "bell"}).get_data(as_text=True)
-    assert 'title="Your request #9 has been resolved. Please rate it."' in bell
+    assert 'title="Your request #9 (Water and electricity) has been resolved. Please rate it."' in bell
     assert re.search(r'visually-hidden">Notifications</span><span class="badge"[^>]*>1</span>'
                      r'<span class="visually-hidden">unread</span>', bell)  # read as "Notifications 1 unread"
 
@@ -69,27 +70,27 @@ def test_an_unknown_key_is_a_programming_error(user):
 @pytest.mark.parametrize("value", [[1], {"a": 1}, object(), float("nan"), float("inf")])
 def test_parameters_must_be_json_scalars(user, value):
     with pytest.raises((TypeError, ValueError)):
-        notify(user.id, "repairs.assigned", no=value)
+        notify(user.id, "repairs.assigned", no=value, category="other", summary="x")
 
 
 @pytest.mark.parametrize("value", ["13912345678", "+86 139 1234 5678", "联系 139-1234-5678 王先生", 13912345678,
                                    "8613912345678"])
 def test_a_phone_number_never_goes_into_a_notification(user, value):
     with pytest.raises(ValueError, match="mobile"):
-        notify(user.id, "repairs.assigned", no=value)
+        notify(user.id, "repairs.assigned", no=value, category="other", summary="x")
 
 
 @pytest.mark.parametrize("value", [42, "A-12", 2_000_000_000, "12345678901234", 3.5, True, None])
 def test_ordinary_values_are_accepted(user, value):
-    note = notify(user.id, "repairs.assigned", no=value)
-    assert message_for(note) == f"您有一条新派单：{value}"
+    note = notify(user.id, "repairs.assigned", no=value, category="other", summary="x")
+    assert message_for(note) == f"您有一条新派单：{value}（其他）x"
 
 
 def test_the_parameters_must_fit_the_text(user):
     with pytest.raises(ValueError, match="no"):
         notify(user.id, "repairs.assigned")
     with pytest.raises(ValueError, match="extra"):
-        notify(user.id, "repairs.assigned", no=1, extra="x")
+        notify(user.id, "repairs.assigned", no=1, category="other", summary="x", extra="x")
 
 
 def test_reading_never_fails(user):

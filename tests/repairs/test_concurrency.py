@@ -105,7 +105,7 @@ def test_two_dispatchers_assign_at_once_one_wins(app, w, first_wins):
     other = w["staff2"] if first_wins else w["staff"]
     assert (req.status, req.handler_id, req.version) == (Status.ASSIGNED, expected.id, 2)
     assert _events(req_id) == ["filed", "assigned"]  # the loser's timeline entry is gone with it
-    assert inbox(expected) == [f"您有一条新派单：{req_id}"] and inbox(other) == []
+    assert inbox(expected) == [f"您有一条新派单：{req_id}（水电）1号楼 厨房水管漏水"] and inbox(other) == []
 
 
 def test_handler_accepts_while_the_manager_transfers(app, w):

@@ -95,7 +95,7 @@ def w(repair_world):
 
 def _check_assigned(w, r):
     assert r.handler_id == w["staff"].id
-    assert inbox(w["staff"])[-1] == f"您有一条新派单：{r.id}"
+    assert inbox(w["staff"])[-1] == f"您有一条新派单：{r.id}（水电）1号楼 厨房水管漏水"
 
 
 def _check_changed_kind(w, r):
@@ -105,13 +105,13 @@ def _check_changed_kind(w, r):
 
 def _check_transferred(w, r):
     assert (r.handler_id, r.accepted_at) == (w["staff2"].id, None)
-    assert inbox(w["staff2"]) == [f"您有一条新派单：{r.id}"]
+    assert inbox(w["staff2"]) == [f"您有一条新派单：{r.id}（水电）1号楼 厨房水管漏水"]
 
 
 def _check_reopened(w, r):
     assert (r.handler_id, r.reopen_count, r.escalation_level, r.satisfied) == (w["staff"].id, 1, 0, False)
     assert r.resolved_at is None and r.evaluation_comment == "还在滴水"
-    assert inbox(w["staff"])[-1] == f"诉求 {r.id} 居民不满意，已退回重办。"
+    assert inbox(w["staff"])[-1] == f"诉求 {r.id}（水电）居民不满意，已退回重办：1号楼 厨房水管漏水"
 
 
 LEGAL = [
@@ -125,7 +125,7 @@ LEGAL = [
      _check_changed_kind),
     ("assign", S.SUBMITTED, _assign, S.ASSIGNED, "assigned", "manager", _check_assigned),
     ("accept", S.ASSIGNED, _accept, S.IN_PROGRESS, "accepted", "staff",
-     lambda w, r: r.accepted_at is not None and inbox(w["resident"]) == [f"您的诉求 {r.id} 已受理，正在处理。"]),
+     lambda w, r: r.accepted_at is not None and inbox(w["resident"]) == [f"您的水电诉求 {r.id} 已受理，正在处理。"]),
     ("return", S.ASSIGNED, _return, S.SUBMITTED, "returned", "staff", lambda w, r: r.handler_id is None),
     ("transfer-assigned", S.ASSIGNED, _transfer, S.ASSIGNED, "transferred", "manager", _check_transferred),
     ("transfer-in-progress", S.IN_PROGRESS, _transfer, S.ASSIGNED, "transferred", "manager", _check_transferred),
@@ -134,10 +134,10 @@ LEGAL = [
     ("resume", S.ON_HOLD, _resume, S.IN_PROGRESS, "resumed", "staff", lambda w, r: r.hold_reason is None),
     ("resolve", S.IN_PROGRESS, _resolve, S.RESOLVED, "resolved", "staff",
      lambda w, r: r.result_note == "更换了水管接头" and r.resolved_at is not None
-     and inbox(w["resident"])[-1] == f"您的诉求 {r.id} 已处理完毕，请评价。"),
+     and inbox(w["resident"])[-1] == f"您的水电诉求 {r.id} 已处理完毕，请评价。"),
     ("evaluate-satisfied", S.RESOLVED, _satisfied, S.CLOSED, "evaluated", "resident",
      lambda w, r: (r.rating, r.speed_rating, r.attitude_rating, r.satisfied, r.close_reason) == (5, 4, 5, True, "evaluated")
-     and r.closed_at is not None and inbox(w["resident"])[-1] == f"您的诉求 {r.id} 已关闭，感谢评价。"),
+     and r.closed_at is not None and inbox(w["resident"])[-1] == f"您的水电诉求 {r.id} 已关闭，感谢评价。"),
     ("evaluate-unsatisfied", S.RESOLVED, _unsatisfied, S.ASSIGNED, "reopened", "resident", _check_reopened),
 ]
 
@@ -177,14 +177,14 @@ def test_the_whole_loop_leaves_a_complete_timeline_and_tells_the_right_people(w)
     ]
     assert req.events[3].at is not None
     # The dispatcher at filing; the requester at accept, resolve and close; the handler at assign; nobody else.
-    assert inbox(w["resident"]) == [f"您的诉求 {req.id} 已受理，正在处理。", f"您的诉求 {req.id} 已处理完毕，请评价。",
-                                    f"您的诉求 {req.id} 已关闭，感谢评价。"]
-    assert inbox(w["staff"]) == [f"您有一条新派单：{req.id}"]
+    assert inbox(w["resident"]) == [f"您的水电诉求 {req.id} 已受理，正在处理。", f"您的水电诉求 {req.id} 已处理完毕，请评价。",
+                                    f"您的水电诉求 {req.id} 已关闭，感谢评价。"]
+    assert inbox(w["staff"]) == [f"您有一条新派单：{req.id}（水电）1号楼 厨房水管漏水"]
     assert inbox(w["manager"]) == [f"新诉求 {req.id}（水电）：1号楼 厨房水管漏水，请派单。"]
     assert inbox(w["worker"]) == inbox(w["secretary"]) == []  # a household matter: the property company's
     # Each "please act" reads as done once acted on; what is left unread is news, not a to-do.
     assert unread(w["manager"]) == unread(w["staff"]) == []
-    assert unread(w["resident"]) == [f"您的诉求 {req.id} 已受理，正在处理。", f"您的诉求 {req.id} 已关闭，感谢评价。"]
+    assert unread(w["resident"]) == [f"您的水电诉求 {req.id} 已受理，正在处理。", f"您的水电诉求 {req.id} 已关闭，感谢评价。"]
     # Notifications carry no personal data.
     household = w["household"]
     for title in inbox(w["resident"]) + inbox(w["staff"]):
@@ -208,7 +208,7 @@ def test_unsatisfied_twice_escalates_to_the_next_level_without_a_handler(w):
                                   ("escalated", S.SUBMITTED, S.SUBMITTED, None)]
     # The community now dispatches; the property manager no longer may.
     assert services.may_dispatch(w["worker"], req) and not services.may_dispatch(w["manager"], req)
-    escalated = f"诉求 {req.id} 两次评价不满意，已升级由您处理。"
+    escalated = f"诉求 {req.id}（水电）两次评价不满意，已升级由您处理：1号楼 厨房水管漏水"
     assert inbox(w["worker"]) == [escalated] and inbox(w["secretary"]) == [escalated]
     assert req.due_at is not None and aware(req.due_at) > services.now_utc()
 
@@ -399,7 +399,7 @@ def test_sweep_escalates_an_overdue_request_one_level_and_tells_the_dispatchers(
     assert req.escalation_level == Level.COMMUNITY and req.overdue_flagged_at is not None
     assert req.status == S.ASSIGNED  # escalation changes who answers for it, not its state
     assert timeline(req)[-2:] == [("overdue", S.ASSIGNED, S.ASSIGNED, None), ("escalated", S.ASSIGNED, S.ASSIGNED, None)]
-    message = f"诉求 {req.id} 已超时，请尽快处理。"
+    message = f"诉求 {req.id}（水电）已超时，请尽快处理：1号楼 厨房水管漏水"
     assert inbox(w["worker"]) == [message] and inbox(w["secretary"]) == [message]
     assert inbox(w["grid"]) == [] and inbox(w["resident"]) == []
     assert (on_time.escalation_level, on_time.overdue_flagged_at) == (0, None)
@@ -418,7 +418,7 @@ def test_sweep_never_escalates_past_the_street(w):
     assert services.sweep() == {"escalated": 0, "overdue": 1, "closed": 0}
     db.session.commit()
     assert req.escalation_level == 0 and services.responsible_level(req) == Level.STREET
-    assert inbox(w["street_admin"]) == [f"诉求 {req.id} 已确认为难事（街道会商），请您派单。", f"诉求 {req.id} 已超时，请尽快处理。"]
+    assert inbox(w["street_admin"]) == [f"诉求 {req.id} 已确认为难事（街道会商），请您派单。", f"诉求 {req.id}（水电）已超时，请尽快处理：1号楼 厨房水管漏水"]
 
 
 def test_sweep_tells_the_property_manager_when_their_request_is_overdue(w):
@@ -427,7 +427,7 @@ def test_sweep_tells_the_property_manager_when_their_request_is_overdue(w):
     db.session.commit()
     services.sweep()
     db.session.commit()
-    assert inbox(w["manager"])[1:] == [f"诉求 {req.id} 已超时，已升级至社区督办。"]  # after the new-request notice
+    assert inbox(w["manager"])[1:] == [f"诉求 {req.id}（水电）已超时，已升级至社区督办：1号楼 厨房水管漏水"]  # after the new-request notice
 
 
 def test_a_reopened_request_that_runs_late_again_is_escalated(w):
@@ -462,7 +462,7 @@ def test_sweep_closes_requests_resolved_more_than_seven_days_ago(w):
     assert (stale.status, stale.close_reason, stale.rating) == (S.CLOSED, "not_evaluated", None)
     assert stale.closed_at is not None
     assert timeline(stale)[-1] == ("auto_closed", S.RESOLVED, S.CLOSED, None)
-    assert inbox(w["resident"])[notes:] == [f"您的诉求 {stale.id} 7天未评价，已自动关闭。"]
+    assert inbox(w["resident"])[notes:] == [f"您的水电诉求 {stale.id} 7天未评价，已自动关闭。"]
     assert recent.status == S.RESOLVED
     with pytest.raises(WorkflowError):
         _satisfied(w, stale)

@@ -195,3 +195,11 @@ def test_a_card_says_what_is_wrong_where_by_when_and_marks_the_new(app, w, reque
     html = as_(app, w["manager"]).get("/repairs/").get_data(as_text=True)
     row = re.search(rf'<tr data-request="{requests["public"]}">.*?</tr>', html, re.S).group(0)
     assert 'data-testid="new"' not in row
+
+
+def test_residents_see_no_staff_words_in_their_list(app, w, requests):
+    resident = as_(app, w["resident"]).get("/repairs/").get_data(as_text=True)
+    assert "卫生间漏水" in resident
+    for internal in ("个事", "社事", 'name="kind"'):
+        assert internal not in resident, internal
+    assert "个事" in as_(app, w["manager"]).get("/repairs/").get_data(as_text=True)

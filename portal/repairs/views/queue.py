@@ -13,7 +13,7 @@ from portal.core.params import parse_day, parse_id
 from portal.core.permissions import can
 from portal.core.rendering import render
 from portal.extensions import db
-from portal.orgs.models import Compound
+from portal.orgs.models import Compound, Role
 from portal.orgs.permissions import scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, Kind, RepairRequest, Status
@@ -65,6 +65,7 @@ def queue():
     compounds = id_choices(db.session.execute(
         select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids)).order_by(Compound.name)))
     may_file = can(current_user, "repairs.file") and "repairs.new" in current_app.view_functions
-    return render("repairs/queue.html", "results", page=page, now=now, new_since=now - timedelta(hours=24), q=q, filters=filters, compounds=compounds,
+    return render("repairs/queue.html", "results", page=page, now=now, new_since=now - timedelta(hours=24),
+                  staff_view=bool(scope.roles - {Role.RESIDENT}), q=q, filters=filters, compounds=compounds,
                   personal={r.id for r in page.items if sees_personal(current_user, r, personal)},
                   may_file=may_file, personal_search=bool(personal), labels=labels, categories=CATEGORIES, kinds=Kind.ALL, statuses=Status.ALL)

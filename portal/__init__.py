@@ -79,6 +79,11 @@ def create_app(config=None) -> Flask:
     Config.finalize(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
 
+    if app.config.get("PROXY_HOPS"):  # the client's own address, for the login limits and the audit log
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)

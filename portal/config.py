@@ -48,6 +48,8 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")  # failures per address
     LOGIN_NAME_RATE_LIMIT = os.environ.get("LOGIN_NAME_RATE_LIMIT", "30 per hour")  # failures per account name
     PAGE_SIZE = 20
+    #: proxies in front of the portal that set X-Forwarded-For/-Proto (behind nginx: 1); 0 trusts none
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     #: "module:Class" with send(user, text, link) for SMS / WeChat alerts; the default only logs
     NOTIFICATION_CHANNEL = os.environ.get("NOTIFICATION_CHANNEL")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: instance/uploads/repairs

@@ -203,3 +203,25 @@ def test_a_forged_device_cookie_is_ignored(app, world, monkeypatch):
     codes = [_attempt(client, owner.username, "wrong-guess").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
 
+
+
+def test_behind_a_proxy_the_clients_own_address_counts(tmp_path):
+    """With PROXY_HOPS=1 the address from X-Forwarded-For is the one limited and audited."""
+    from portal import create_app
+    from portal.config import TestConfig
+
+    class BehindNginx(TestConfig):
+        PROXY_HOPS = 1
+
+    app = create_app(BehindNginx)
+    seen = []
+
+    @app.route("/_whoami")
+    def whoami():
+        from flask import request
+
+        seen.append(request.remote_addr)
+        return "ok"
+
+    app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen == ["203.0.113.7"]

@@ -28,7 +28,7 @@ def _notify(path: str, username: str, no: int) -> None:
         conn.execute(
             "INSERT INTO notification (user_id, created_at, key, params, link) "
             "SELECT id, CURRENT_TIMESTAMP, 'repairs.assigned', ?, ? FROM user WHERE username = ?",
-            (json.dumps({"no": no}), f"/repairs/{no}", username))
+            (json.dumps({"no": no, "category": "elevator", "summary": "2号楼 电梯"}), f"/repairs/{no}", username))
     conn.close()
 
 
@@ -47,7 +47,7 @@ def test_bell_and_flash_follow_htmx_updates(page, live_server, tmp_path_factory)
     with page.expect_response(lambda r: "/compounds?" in r.url and r.request.headers.get("x-block") == "results"):
         page.get_by_role("searchbox").fill("花园")
     expect(page.locator('#bell [data-testid="unread"]')).to_have_text(str(before + 1))
-    expect(page.locator("#bell a.bell")).to_have_attribute("title", "您有一条新派单：987654")
+    expect(page.locator("#bell a.bell")).to_have_attribute("title", "您有一条新派单：987654（电梯）2号楼 电梯")
     expect(page.locator("#bell")).to_have_count(1)
 
     # An htmx form that asked for its block: 204 + HX-Location + HX-Trigger. The bell reloads, and the

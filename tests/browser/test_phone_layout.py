@@ -4,6 +4,7 @@ the queue is cards that do not scroll sideways; the skip link reaches the conten
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.demo import DEMO_PASSWORD
 from tests.browser.conftest import login, open_page
@@ -45,14 +46,13 @@ def test_a_failed_login_and_a_refused_form_put_the_focus_on_the_problem(browser,
         page.get_by_label("手机号或用户名").fill("demo_resident")
         page.get_by_label("密码").fill("wrong-password")
         page.get_by_label("密码").press("Enter")
-        page.get_by_test_id("login-error").wait_for()
-        assert page.evaluate("document.activeElement.dataset.testid") == "login-error"
+        expect(page.get_by_test_id("login-error")).to_be_focused()  # after htmx settles the swapped page
         login(page, live_server, "demo_resident", DEMO_PASSWORD)
         page.goto(f"{live_server}/repairs/new")
         page.locator("#filing-form button[type=submit]").click()
         page.locator('[aria-invalid="true"]').first.wait_for()
-        assert page.evaluate("document.activeElement.closest('[aria-invalid]') !== null || "
-                             "document.activeElement.getAttribute('aria-invalid') === 'true'")
+        page.wait_for_function("document.activeElement.closest('[aria-invalid]') !== null || "
+                               "document.activeElement.getAttribute('aria-invalid') === 'true'", timeout=5000)
     finally:
         context.close()
     assert not errors, errors

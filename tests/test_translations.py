@@ -88,7 +88,7 @@ def test_every_source_string_has_an_english_translation(extracted, catalog):
     assert not catalog.fuzzy, f"{os.path.relpath(EN_PO, ROOT)}: the header is marked fuzzy, so it would not be compiled"
     missing = [
         (msgid, context, places)
-        for (msgid, context), places in sorted(extracted.items())
+        for (msgid, context), places in sorted(extracted.items(), key=lambda item: (item[0][0], item[0][1] or ""))
         if not _translated(catalog.get(msgid, context=context))
     ]
     lines = [

@@ -3,6 +3,7 @@ positions and contracts; the scope every other module's permissions build on."""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from portal.core.modules import add_home_panel, add_indicators, add_nav
 
@@ -16,8 +17,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     audit_labels.register()
-    add_nav(app, "orgs.compounds", _l("小区"), "compounds", rule="structure.view", order=40)
-    add_nav(app, "orgs.communities", _l("社区"), "communities", rule="orgs.communities", order=50)
+    add_nav(app, "orgs.compounds", lazy_pgettext("list", "小区"), "compounds", rule="structure.view", order=40)
+    add_nav(app, "orgs.communities", lazy_pgettext("list", "社区"), "communities", rule="orgs.communities", order=50)
     add_nav(app, "orgs.organisations", _l("组织与任职"), "organisations", rule="structure.view", order=60)
     add_nav(app, "orgs.my_home", _l("我的家"), "home_household", rule="orgs.my_home", order=70)
     add_nav(app, "orgs.people", _l("账号"), "people", rule="accounts.manage", order=80)

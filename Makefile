@@ -21,8 +21,7 @@ translations: $(VENV)/.installed
 run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	@echo "\n门户启动中，出现 Running on 即可访问 / starting, open it once 'Running on' appears: http://127.0.0.1:$(PORT)\n"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@$(FLASK) serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check portal tests

@@ -1,9 +1,9 @@
-"""The deployment's own commands: `flask --app portal create-admin` and `flask --app portal demo`.
+"""The deployment's own commands: `flask --app portal create-admin`, `demo` and `serve` (what `make run` uses).
 Modules add theirs in their init_app (e.g. `repairs-sweep`); `flask tasks` runs every periodic task."""
 
 import click
 from flask import Flask
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, pass_script_info, with_appcontext
 from sqlalchemy import select
 
 from portal.core.clock import today
@@ -14,6 +14,7 @@ from portal.extensions import db
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
+    app.cli.add_command(serve)
 
 
 @click.command("create-admin")
@@ -80,3 +81,29 @@ def _pad(text: str, width: int) -> str:
 
     columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     return text + " " * max(0, width - columns)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@pass_script_info
+def serve(info: ScriptInfo, host: str, port: int):
+    """Serve the portal for a trial run and say so only once the port is listening.
+
+    `flask run` prints its banner before it binds; a newcomer who opens the page on that line
+    may meet "connection refused". Production runs under gunicorn (README)."""
+    from werkzeug.serving import make_server
+
+    app = info.load_app()
+    try:
+        server = make_server(host, port, app, threaded=True)  # binds and listens here
+    except (OSError, SystemExit) as error:  # Werkzeug explains a busy port, then exits
+        raise click.ClickException(f"端口 {port} 无法使用，请换一个 / port {port} unavailable, try another: "
+                                   "make run PORT=8080") from error
+    click.echo(f"\n门户已启动 / portal running: http://{host}:{server.server_port}  (Ctrl+C 停止 / to stop)\n")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -32,3 +32,39 @@ def test_demo_command_is_idempotent_and_prints_logins(app):
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "已存在" in second.output
     assert db.session.query(User).count() == count
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_says_running_only_once_the_port_answers(tmp_path):
+    """`make run` prints the address when a browser opened on it would connect, not before."""
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}", "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", "serve", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        line = ""
+        while "portal running" not in line:
+            line = server.stdout.readline()
+            assert line or server.poll() is None, "serve exited before it said it was running"
+        assert f"http://127.0.0.1:{port}" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=5) as page:  # no retry: it must answer now
+            assert page.status == 200
+        second = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "serve", "--port", str(port)],
+                                capture_output=True, text=True, env=env, timeout=60)
+        assert second.returncode != 0 and "make run PORT=8080" in second.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()

@@ -3,6 +3,8 @@ the queue is cards that do not scroll sideways; the skip link reaches the conten
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -55,4 +57,46 @@ def test_a_failed_login_and_a_refused_form_put_the_focus_on_the_problem(browser,
                                "document.activeElement.getAttribute('aria-invalid') === 'true'", timeout=5000)
     finally:
         context.close()
+    assert not errors, errors
+
+
+#: Controls in the page body: buttons, fields, menus, and links styled as buttons or cards. Links inside
+#: running text are exempt (WCAG 2.5.8); a radio or checkbox counts by its label, which is what a thumb hits.
+SMALL_CONTROLS = """() => [...document.querySelectorAll(
+        'main button, main [role=button], main select, main summary, main a.button, main .work-list td a, '
+        + 'main input:not([type=hidden]):not([type=radio]):not([type=checkbox]):not([type=file]), '
+        + 'main label:has(> input[type=radio]), main label:has(> input[type=checkbox])')]
+    .filter(e => e.offsetParent && getComputedStyle(e).visibility !== 'hidden')
+    .map(e => [e.tagName.toLowerCase() + ' ' + (e.textContent || e.name || '').trim().slice(0, 14),
+               Math.round(e.getBoundingClientRect().height)])
+    .filter(([, height]) => height < 44)"""
+
+PAGES_BY_ROLE = {
+    "demo_resident": ["/", "/repairs/new", "/repairs/", "/repairs/board", "/notifications/"],
+    "demo_manager": ["/", "/repairs/", "/notifications/"],
+    "demo_staff": ["/", "/repairs/"],
+    "demo_worker": ["/", "/repairs/new", "/compounds"],
+}
+
+
+@pytest.mark.parametrize("username", sorted(PAGES_BY_ROLE))
+def test_controls_in_the_page_body_are_thumb_sized(browser, live_server, artifacts, username):
+    context, page, errors = open_page(browser, NARROW)
+    small = {}
+    try:
+        login(page, live_server, username, DEMO_PASSWORD)
+        for path in PAGES_BY_ROLE[username]:
+            page.goto(f"{live_server}{path}")
+            if found := page.evaluate(SMALL_CONTROLS):
+                small[path] = found
+        page.goto(f"{live_server}/repairs/")
+        first = page.locator("main .work-list .wl-problem a").first
+        if first.count():
+            first.click()
+            page.wait_for_url(re.compile(r"/repairs/\d+$"))
+            if found := page.evaluate(SMALL_CONTROLS):
+                small[page.url] = found
+    finally:
+        context.close()
+    assert not small, f"targets under 44px at 360px: {small}"
     assert not errors, errors

@@ -160,6 +160,7 @@ def _register_hooks(app: Flask) -> None:
         search_box=form_macro("search_box"),
         form_errors=form_macro("form_errors"),
         radios=form_macro("radios"),
+        drill_filters=form_macro("drill_filters"),
     )
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["aware"] = aware

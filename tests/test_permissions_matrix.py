@@ -29,6 +29,10 @@ REPAIR_HANDLERS = (STAFF | {Role.PROPERTY_STAFF}) - {Role.OWNERS_COMMITTEE}
 # endpoint: (method, object kind in the URL or None, roles allowed on an in-scope object)
 MATRIX = {
     "dashboard.home": ("GET", None, ALL),
+    "figures.areas": ("GET", None, COMMUNITY),
+    "figures.community": ("GET", "community", COMMUNITY),
+    "figures.street": ("GET", "street", ADMIN),
+    "repairs.records": ("GET", "area", COMMUNITY),
     "notifications.index": ("GET", None, ALL),
     "notifications.bell": ("GET", None, ALL),
     "orgs.communities": ("GET", None, COMMUNITY),
@@ -111,6 +115,8 @@ def objects(world, inside: bool):
     db.session.commit()
     return {
         "community": ("community_id", (world["community"] if inside else world["far_community"]).id),
+        "street": ("street_id", (world["street"] if inside else world["far_street"]).id),
+        "area": ("community", (world["community"] if inside else world["far_community"]).id),  # ?community=
         "compound": ("compound_id", compound.id),
         "building": ("building_id", compound.buildings[0].id),
         "household": ("household_id", household.id),

@@ -43,7 +43,7 @@ class Task:
 class Registry:
     nav: list[NavEntry] = field(default_factory=list)
     todos: list[Callable] = field(default_factory=list)  # fn(user) -> list[Todo]
-    indicators: dict[str, Callable] = field(default_factory=dict)  # name -> fn(user, **period) -> dict
+    indicators: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, name, fn(area, period))
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, template, fn(user) -> ctx|None)
     tasks: list[Task] = field(default_factory=list)
     demos: list[tuple[int, Callable]] = field(default_factory=list)  # (order, fn(today)) after the structure
@@ -69,11 +69,13 @@ def add_home_panel(app: Flask, template: str, provider: Callable, *, order: int)
     registry(app).panels.append((order, template, provider))
 
 
-def add_indicators(app: Flask, name: str, provider: Callable) -> None:
-    """`provider(...)` computes a module's figures for the dashboards, never typed in."""
-    if name in registry(app).indicators:
+def add_indicators(app: Flask, name: str, provider: Callable, *, order: int) -> None:
+    """`provider(area, period) -> core.indicators.Section | None`: this module's figures for a community or a
+    street over a period, computed in SQL, each linking to the list behind it (core.indicators)."""
+    if any(existing == name for _order, existing, _provider in registry(app).indicators):
         raise ValueError(f"indicators {name!r} registered twice")
-    registry(app).indicators[name] = provider
+    registry(app).indicators.append((order, name, provider))
+    registry(app).indicators.sort(key=lambda item: item[0])
 
 
 def add_task(app: Flask, name: str, run: Callable[[], object], *, every_seconds: int) -> None:

@@ -13,7 +13,11 @@ def _logged_in(user, obj=None) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    from portal.dashboard import permissions  # noqa: F401  (registers the rules)
+    from portal.dashboard.figures import bp as figures_bp
     from portal.dashboard.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(figures_bp)
     add_nav(app, "dashboard.home", _l("首页"), "home", rule="dashboard.home", order=0)
+    add_nav(app, "figures.areas", _l("统计"), "figures", rule="dashboard.figures", order=35)

@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     import portal.orgs.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.orgs import audit_labels, permissions  # noqa: F401  (registers the rules)
     from portal.orgs.home import structure_panel
-    from portal.orgs.services import coverage
+    from portal.orgs.indicators import coverage_section
     from portal.orgs.views import bp
 
     app.register_blueprint(bp)
@@ -24,4 +24,4 @@ def init_app(app: Flask) -> None:
     add_nav(app, "orgs.people", _l("账号"), "people", rule="accounts.manage", order=80)
     add_nav(app, "orgs.audit_log", _l("审计日志"), "audit", rule="audit.view", order=90)
     add_home_panel(app, "orgs/_home_panel.html", structure_panel, order=50)
-    add_indicators(app, "orgs.coverage", coverage)
+    add_indicators(app, "orgs.coverage", coverage_section, order=10)

@@ -28,6 +28,7 @@ from portal.orgs.models import (
     Position,
     Role,
     ServiceContract,
+    Street,
 )
 
 COMMUNITY_ROLES = frozenset({Role.PARTY_SECRETARY, Role.PARTY_COMMITTEE, Role.COMMUNITY_WORKER})
@@ -218,6 +219,29 @@ def _see_whole_community(user, community) -> bool:
     user who sees only some (a grid worker with a grid, an owners' committee member, a property
     manager) would read through them what their compounds' pages would answer 404 for."""
     return community is not None and community.id in scope_of(user).community_ids
+
+
+@rule("orgs.street_whole")
+def _see_whole_street(user, street) -> bool:
+    """A street's figures and the rows behind them: its administrators."""
+    return street is not None and street.id in scope_of(user).street_ids
+
+
+def get_area_or_404(user, community_id: int | None, street_id: int | None):
+    """The community or street a figures list is about, for those who see all of it: out of sight is
+    404, seen only in part (a grid, one compound) is 403 — `require` raises it."""
+    from portal.core.permissions import require
+
+    if community_id:
+        community = get_community_or_404(user, community_id)
+        require(user, "orgs.community_whole", community)
+        return community
+    street = db.session.get(Street, street_id) if street_id else None
+    if street is None or street.id not in {c.street_id for c in db.session.scalars(
+            select(Community).where(Community.id.in_(visible_community_ids(user))))} | scope_of(user).street_ids:
+        abort(404)
+    require(user, "orgs.street_whole", street)
+    return street
 
 
 def community_compounds_shown(user, community: Community) -> list[Compound]:

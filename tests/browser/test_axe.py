@@ -14,8 +14,8 @@ pytestmark = pytest.mark.browser
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js").read_text(encoding="utf-8")
 PAGES = {
-    "demo_street": ["/", "/compounds", "/communities", "/organisations", "/people", "/audit", "/repairs/"],
-    "demo_secretary": ["/", "/communities", "/repairs/", "/repairs/board"],
+    "demo_street": ["/", "/compounds", "/communities", "/organisations", "/people", "/audit", "/repairs/", "/figures/"],
+    "demo_secretary": ["/", "/communities", "/repairs/", "/repairs/board", "/figures/"],
     "demo_manager": ["/", "/repairs/", "/repairs/new", "/notifications/"],
     "demo_staff": ["/", "/repairs/"],
     "demo_resident": ["/", "/my-home", "/repairs/", "/repairs/new", "/repairs/board"],

@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import BuildingForm, CompoundForm, ContractForm
 from portal.orgs.importer import natural_key
+from portal.orgs.indicators import compound_filters
 from portal.orgs.models import (
     Building,
     Community,
@@ -46,6 +47,8 @@ def compounds():
     community_id = _int_arg("community")
     if community_id:
         query = query.where(Compound.community_id == community_id)
+    conditions, chips = compound_filters(request.args, today())
+    query = query.where(*conditions)
     page = paginate(query.order_by(Community.name, Compound.name))
     ids = [c.id for c in page.items]
     contracts = services.current_contracts(ids, today())
@@ -60,7 +63,8 @@ def compounds():
             select(Compound.community_id).where(Compound.id.in_(scope.compound_ids)))).order_by(Community.name)
     ).all()
     return render("orgs/compounds.html", "results", page=page, contracts=contracts, households=households,
-                  committees=committees, community_choices=community_choices, q=q, community_id=community_id)
+                  committees=committees, community_choices=community_choices, q=q, community_id=community_id,
+                  chips=chips)
 
 
 def _communities():

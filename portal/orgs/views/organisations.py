@@ -20,6 +20,7 @@ from portal.core.transaction import refusals
 from portal.extensions import db
 from portal.orgs import people_services, services
 from portal.orgs.forms import EndPositionForm, OrganisationForm, PositionForm
+from portal.orgs.indicators import organisation_filters
 from portal.orgs.models import (
     Community,
     Compound,
@@ -64,10 +65,12 @@ def organisations():
         kind = ""
     if kind:
         query = query.where(Organisation.kind == kind)
+    conditions, chips = organisation_filters(request.args, today())
+    query = query.where(*conditions)
     page = paginate(query.order_by(Community.name.is_(None).desc(), Community.name, Organisation.kind,
                                    Organisation.name, Organisation.id))
     return render("orgs/organisations/index.html", "results", page=page, q=q, kind=kind,
-                  kind_labels=services.KIND_LABELS)
+                  kind_labels=services.KIND_LABELS, chips=chips)
 
 
 # --- creating and editing ------------------------------------------------------------------------

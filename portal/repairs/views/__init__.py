@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("repairs", __name__, url_prefix="/repairs")
 
 from portal.repairs.views import actions, detail, queue  # noqa: E402,F401,I001
-from portal.repairs.views import board, filing, photos, service_levels  # noqa: E402,F401
+from portal.repairs.views import board, filing, photos, records, service_levels  # noqa: E402,F401

@@ -1,0 +1,133 @@
+"""The request figures of a community or street for a period, each linking to the queue filtered so
+that its count is the figure.
+
+A period's figures are about the requests *received* in it (created in the period): how many, how many
+of them are closed now, how fast they were answered and resolved, how their requesters rated them.
+Overdue is a state: the open requests past their deadline now. Three queries whatever the size of the
+area: one for the counts by kind and category, one for the durations, one for overdue.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+
+from portal.core.clock import aware, now_utc
+from portal.core.indicators import Area, Figure, Period, Section, Unit, rate
+from portal.extensions import db
+from portal.orgs.indicators import compounds_in
+from portal.repairs import labels
+from portal.repairs.models import RepairRequest, Status
+
+#: a rating that counts as satisfied (满意): 4 or 5 of 5
+SATISFIED = 4
+
+
+def area_condition(area: Area):
+    return RepairRequest.compound_id.in_(
+        compounds_in(area.id) if area.kind == "community" else compounds_in(street_id=area.id))
+
+
+def _area_args(area: Area) -> dict[str, int]:
+    return {"community": area.id} if area.kind == "community" else {"street": area.id}
+
+
+def received_in(period: Period):
+    return (RepairRequest.created_at >= period.start) & (RepairRequest.created_at < period.end)
+
+
+def _hours(rows) -> float | None:
+    hours = [(aware(end) - aware(start)).total_seconds() / 3600 for start, end in rows if start and end]
+    return round(statistics.median(hours), 1) if hours else None
+
+
+def requests_section(area: Area, period: Period, now: datetime | None = None) -> Section:
+    now = now or now_utc()
+    where = (area_condition(area), received_in(period))
+    closed = case((RepairRequest.status == Status.CLOSED, 1), else_=0)
+    rated = case((RepairRequest.rating.is_not(None), 1), else_=0)
+    happy = case((RepairRequest.rating >= SATISFIED, 1), else_=0)
+    breakdown = db.session.execute(
+        select(RepairRequest.kind, RepairRequest.category, func.count(), func.sum(closed), func.sum(rated),
+               func.sum(happy))
+        .where(*where).group_by(RepairRequest.kind, RepairRequest.category)
+    ).all()
+    received = sum(row[2] for row in breakdown)
+    closed_count = sum(row[3] or 0 for row in breakdown)
+    rated_count = sum(row[4] or 0 for row in breakdown)
+    happy_count = sum(row[5] or 0 for row in breakdown)
+    durations = db.session.execute(
+        select(RepairRequest.created_at, RepairRequest.accepted_at, RepairRequest.resolved_at).where(*where)).all()
+    overdue = db.session.scalar(select(func.count()).select_from(RepairRequest).where(
+        area_condition(area), RepairRequest.is_overdue(now))) or 0
+
+    base = {**_area_args(area), **period.day_args()}
+
+    def queue(**filters):
+        """The records behind a figure: every request of the area, in words safe for whoever reads the
+        area's figures (the queue would show only what the reader must act on)."""
+        return url_for("repairs.records", **filters)
+
+    by_kind: dict[str, list[int]] = {}
+    by_category: dict[str, list[int]] = {}
+    for kind, category, count, closed_n, _rated, _happy in breakdown:
+        for key, bucket in ((kind, by_kind), (category, by_category)):
+            totals = bucket.setdefault(key, [0, 0])
+            totals[0] += count
+            totals[1] += closed_n or 0
+    rows = [
+        (labels.KIND_LABELS.get(kind, kind), count, closed_n, rate(closed_n, count), queue(**base, kind=kind))
+        for kind, (count, closed_n) in sorted(by_kind.items(), key=lambda item: -item[1][0])
+    ] + [
+        (labels.CATEGORY_LABELS.get(category, category), count, closed_n, rate(closed_n, count),
+         queue(**base, category=category))
+        for category, (count, closed_n) in sorted(by_category.items(), key=lambda item: -item[1][0])
+    ]
+    return Section("repairs.requests", _("报修与诉求"), [
+        Figure("repairs.received", _("受理诉求"), received, link=queue(**base)),
+        Figure("repairs.closed", _("已办结"), closed_count, link=queue(**base, status=Status.CLOSED)),
+        Figure("repairs.closure_rate", _("办结率"), rate(closed_count, received), Unit.PERCENT,
+               link=queue(**base, status=Status.CLOSED), part=closed_count, whole=received),
+        Figure("repairs.response_hours", _("响应用时（中位数）"), _hours((c, a) for c, a, _r in durations), Unit.HOURS),
+        Figure("repairs.resolution_hours", _("办结用时（中位数）"), _hours((c, r) for c, _a, r in durations), Unit.HOURS),
+        Figure("repairs.overdue", _("当前超时"), overdue, link=queue(**_area_args(area), overdue="1")),
+        Figure("repairs.satisfaction", _("诉求人满意率"), rate(happy_count, rated_count), Unit.PERCENT,
+               link=queue(**base, rated="satisfied"), part=happy_count, whole=rated_count, target=90),
+    ], columns=[_("类型 / 类别"), _("受理"), _("办结"), _("办结率")], rows=rows)
+
+
+def record_filters(args, now: datetime) -> tuple[list, list[tuple[str, str, str]]]:
+    """(SQL conditions, chips) of the records list behind the figures: the same predicates the figures
+    count with, read back from a figure's link."""
+    from portal.core.clock import local_midnight
+    from portal.core.params import parse_day
+    from portal.repairs.models import CATEGORIES, Kind
+
+    conditions, chips = [], []
+    first, last = parse_day(args.get("from")), parse_day(args.get("to"))
+    if first:
+        conditions.append(RepairRequest.created_at >= local_midnight(first))
+    if last:
+        conditions.append(RepairRequest.created_at < local_midnight(last) + timedelta(days=1))
+    if first or last:
+        chips.append(("period", "", _("受理于 %(first)s – %(last)s", first=first or "…", last=last or "…")))
+    if (status := args.get("status")) in Status.ALL:
+        conditions.append(RepairRequest.status == status)
+        chips.append(("status", status, labels.STATUS_LABELS[status]))
+    if (kind := args.get("kind")) in Kind.ALL:
+        conditions.append(RepairRequest.kind == kind)
+        chips.append(("kind", kind, labels.KIND_LABELS[kind]))
+    if (category := args.get("category")) in CATEGORIES:
+        conditions.append(RepairRequest.category == category)
+        chips.append(("category", category, labels.CATEGORY_LABELS[category]))
+    if args.get("overdue") == "1":
+        conditions.append(RepairRequest.is_overdue(now))
+        chips.append(("overdue", "1", _("当前超时")))
+    if args.get("rated") == "satisfied":
+        conditions.append(RepairRequest.rating >= SATISFIED)
+        chips.append(("rated", "satisfied", _("评价满意")))
+    return conditions, chips

@@ -1,0 +1,43 @@
+"""The requests behind a community's or street's figures (统计明细): every request of the area, for those
+who read its figures, in columns that carry no personal data — compound, category, type, status and
+dates, never a name, room, phone or description. Filtered by the same predicates the figures count
+with (repairs.indicators), so the list's count is the figure."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.core.clock import now_utc
+from portal.core.paging import paginate
+from portal.core.params import parse_id
+from portal.core.rendering import render
+from portal.orgs.indicators import compounds_in
+from portal.orgs.models import Compound
+from portal.orgs.permissions import get_area_or_404
+from portal.repairs import labels
+from portal.repairs.indicators import record_filters
+from portal.repairs.models import RepairRequest
+from portal.repairs.views import bp
+
+
+@bp.route("/records")
+@login_required
+def records():
+    community_id, street_id = parse_id(request.args.get("community", "")), parse_id(request.args.get("street", ""))
+    area = get_area_or_404(current_user, community_id, street_id)
+    now = now_utc()
+    conditions, chips = record_filters(request.args, now)
+    compounds = compounds_in(community_id) if community_id else compounds_in(street_id=area.id)
+    query = (
+        select(RepairRequest.id, RepairRequest.category, RepairRequest.kind, RepairRequest.status,
+               RepairRequest.created_at, RepairRequest.closed_at, RepairRequest.rating, Compound.name.label("compound"))
+        .join(Compound, Compound.id == RepairRequest.compound_id)
+        .where(RepairRequest.compound_id.in_(compounds), *conditions)
+        .order_by(RepairRequest.created_at.desc(), RepairRequest.id.desc())
+    )
+    page = paginate(query, scalars=False)
+    area_chip = [("community" if community_id else "street", str(area.id), area.name)]
+    return render("repairs/records.html", "results", page=page, chips=area_chip + chips, area=area,
+                  labels=labels)

@@ -76,5 +76,6 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "1000 per minute"  # tests log in often; the limit itself is tested with a low value
+    REPORTS_INLINE = True  # the monthly report is built at once, not in a thread, so a test sees the file
     SESSION_COOKIE_SECURE = False
     SERVER_NAME = None

@@ -18,7 +18,7 @@ STAFF = ALL - {Role.RESIDENT, Role.PROPERTY_STAFF}  # property staff see only th
 HIDDEN = {Role.PROPERTY_STAFF: {"household", "member"}}
 # Routes that answer 404 to every role not allowed: for the others not even the object exists (an
 # account: only street administrators may learn that an id is one; a home: only its residents have one).
-UNSEEN = {"orgs.my_home", "orgs.person_edit", "orgs.person_disable", "orgs.person_enable", "orgs.person_password"}
+UNSEEN = {"figures.report_status", "figures.report_file", "orgs.my_home", "orgs.person_edit", "orgs.person_disable", "orgs.person_enable", "orgs.person_password"}
 ADMIN = {Role.STREET_ADMIN}
 COMMUNITY = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER}
 PERSONAL = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER,
@@ -32,6 +32,11 @@ MATRIX = {
     "figures.areas": ("GET", None, COMMUNITY),
     "figures.community": ("GET", "community", COMMUNITY),
     "figures.street": ("GET", "street", ADMIN),
+    "figures.community_report": ("POST", "community", COMMUNITY),
+    "figures.street_report": ("POST", "street", ADMIN),
+    # A report job belongs to the street administrator who asked for it; to anyone else it does not exist.
+    "figures.report_status": ("GET", "report", ADMIN),
+    "figures.report_file": ("GET", "report", ADMIN),
     "repairs.records": ("GET", "area", COMMUNITY),
     "notifications.index": ("GET", None, ALL),
     "notifications.bell": ("GET", None, ALL),
@@ -116,6 +121,7 @@ def objects(world, inside: bool):
     return {
         "community": ("community_id", (world["community"] if inside else world["far_community"]).id),
         "street": ("street_id", (world["street"] if inside else world["far_street"]).id),
+        "report": ("job_id", _report_job(world, inside).id),
         "area": ("community", (world["community"] if inside else world["far_community"]).id),  # ?community=
         "compound": ("compound_id", compound.id),
         "building": ("building_id", compound.buildings[0].id),
@@ -184,6 +190,20 @@ def _repair(world, inside):
                                     category="water_power", description="远方漏水", channel="phone")
     db.session.commit()
     return req
+
+
+def _report_job(world, inside):
+    from portal.dashboard.models import JobStatus, ReportJob
+    from portal.extensions import db
+    from tests.conftest import make_user
+
+    owner = world["users"][Role.STREET_ADMIN] if inside else make_user("远方管理员", street=world["far_street"])
+    job = ReportJob(id=("a" if inside else "b") * 32, user_id=owner.id, area_kind="community",
+                    area_id=world["community"].id, period={"period": "month"}, status=JobStatus.DONE, progress=100,
+                    filename="r.xlsx", content=b"PK")
+    db.session.add(job)
+    db.session.commit()
+    return job
 
 
 def _far_org(world):

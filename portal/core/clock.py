@@ -27,5 +27,9 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 def local_midnight(day: date) -> datetime:
-    """The start of a local day, as an aware datetime (for "created on or after" filters)."""
-    return datetime.combine(day, time.min, TZ)
+    """The start of a local day, as an aware datetime in UTC (for "created on or after" filters).
+
+    In UTC because that is how times are stored: SQLite keeps the wall-clock digits of what it is
+    given, so a Shanghai-time bound compared with stored UTC times would be eight hours off there
+    (PostgreSQL's timestamptz compares instants either way)."""
+    return datetime.combine(day, time.min, TZ).astimezone(UTC)

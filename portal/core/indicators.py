@@ -213,6 +213,15 @@ class Section:
         return next(f for f in self.figures if f.key == key)
 
 
+@dataclass
+class Sheet:
+    """A module's rows for the monthly report: one worksheet, a heading per column."""
+
+    title: str
+    columns: list[str]
+    rows: list[tuple]
+
+
 def rate(part: int, whole: int) -> float | None:
     """A percentage with one decimal, or None when there is nothing to divide by."""
     return round(100.0 * part / whole, 1) if whole else None

@@ -44,6 +44,7 @@ class Registry:
     nav: list[NavEntry] = field(default_factory=list)
     todos: list[Callable] = field(default_factory=list)  # fn(user) -> list[Todo]
     indicators: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, name, fn(area, period))
+    sheets: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, name, fn(area, period))
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, template, fn(user) -> ctx|None)
     tasks: list[Task] = field(default_factory=list)
     demos: list[tuple[int, Callable]] = field(default_factory=list)  # (order, fn(today)) after the structure
@@ -76,6 +77,15 @@ def add_indicators(app: Flask, name: str, provider: Callable, *, order: int) -> 
         raise ValueError(f"indicators {name!r} registered twice")
     registry(app).indicators.append((order, name, provider))
     registry(app).indicators.sort(key=lambda item: item[0])
+
+
+def add_report_sheet(app: Flask, name: str, provider: Callable, *, order: int) -> None:
+    """`provider(area, period) -> core.indicators.Sheet | None`: this module's rows behind its figures for
+    the monthly report (personal data masked or left out)."""
+    if any(existing == name for _order, existing, _provider in registry(app).sheets):
+        raise ValueError(f"report sheet {name!r} registered twice")
+    registry(app).sheets.append((order, name, provider))
+    registry(app).sheets.sort(key=lambda item: item[0])
 
 
 def add_task(app: Flask, name: str, run: Callable[[], object], *, every_seconds: int) -> None:

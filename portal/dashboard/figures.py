@@ -2,18 +2,32 @@
 provider (core.modules.add_indicators). This module imports no module's models: it only asks the
 registered providers, so a new module's figures appear by registering them."""
 
-from flask import Blueprint, redirect, request, url_for
+from io import BytesIO
+
+from flask import Blueprint, abort, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.core.clock import today
+from portal.core.forms import Form
 from portal.core.indicators import PeriodKind, parse_period
 from portal.core.modules import registry
 from portal.core.permissions import require
-from portal.core.rendering import render
-from portal.dashboard.permissions import areas_of, get_community_area_or_404, get_street_area_or_404
+from portal.core.rendering import hx_redirect, render
+from portal.dashboard.models import JobStatus
+from portal.dashboard.permissions import (
+    areas_of,
+    get_community_area_or_404,
+    get_job_or_404,
+    get_street_area_or_404,
+)
+from portal.dashboard.report import area_of, queue_report
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
+
+
+class ReportForm(Form):
+    """Only the CSRF token: the period comes with it as the page's own arguments."""
 
 
 @bp.route("/")
@@ -43,9 +57,51 @@ def _figures(area):
     sections = [section for _order, _name, provider in registry().indicators
                 if (section := provider(area, period)) is not None]
     return render("dashboard/figures.html", "figures", area=area, period=period, problem=problem,
-                  sections=sections, kinds=[(k, _label(k)) for k in PeriodKind], today=today())
+                  sections=sections, kinds=[(k, _label(k)) for k in PeriodKind], today=today(),
+                  report_form=ReportForm(), report_url=url_for(f"figures.{area.kind}_report",
+                                                               **{f"{area.kind}_id": area.id}))
 
 
 def _label(kind: PeriodKind) -> str:
     return {PeriodKind.MONTH: _("按月"), PeriodKind.QUARTER: _("按季度"), PeriodKind.YEAR: _("按年"),
             PeriodKind.CUSTOM: _("自定义")}[kind]
+
+
+# --- the monthly report: queued, built in the background, fetched when ready -----------------------
+
+@bp.route("/community/<int:community_id>/report", methods=["POST"])
+@login_required
+def community_report(community_id):
+    return _queue(get_community_area_or_404(current_user, community_id))
+
+
+@bp.route("/street/<int:street_id>/report", methods=["POST"])
+@login_required
+def street_report(street_id):
+    return _queue(get_street_area_or_404(current_user, street_id))
+
+
+def _queue(area):
+    form = ReportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    period, _problem = parse_period(request.form, today())
+    job = queue_report(current_user, area, period)
+    return hx_redirect(url_for("figures.report_status", job_id=job.id))
+
+
+@bp.route("/reports/<job_id>")
+@login_required
+def report_status(job_id):
+    job = get_job_or_404(current_user, job_id)
+    return render("dashboard/report.html", "job", job=job, area=area_of(job.area_kind, job.area_id))
+
+
+@bp.route("/reports/<job_id>/file")
+@login_required
+def report_file(job_id):
+    job = get_job_or_404(current_user, job_id)
+    if job.status != JobStatus.DONE:
+        abort(404)
+    return send_file(BytesIO(job.content), download_name=job.filename, as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -40,3 +40,15 @@ def areas_of(user) -> list[Area]:
         Community.id.in_(scope.community_ids)).order_by(Community.name)).all()
     return ([Area("street", sid, name, ()) for sid, name in streets]
             + [Area("community", cid, name, (cid,)) for cid, name in communities])
+
+
+def get_job_or_404(user, job_id: str):
+    """A report job is its requester's alone: anyone else, and any unknown id, gets 404."""
+    from flask import abort
+
+    from portal.dashboard.models import ReportJob
+
+    job = db.session.get(ReportJob, job_id[:32])
+    if job is None or job.user_id != user.id:
+        abort(404)
+    return job

@@ -5,14 +5,14 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
-from portal.core.modules import add_home_panel, add_indicators, add_nav
+from portal.core.modules import add_home_panel, add_indicators, add_nav, add_report_sheet
 
 
 def init_app(app: Flask) -> None:
     import portal.orgs.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.orgs import audit_labels, permissions  # noqa: F401  (registers the rules)
     from portal.orgs.home import structure_panel
-    from portal.orgs.indicators import coverage_section
+    from portal.orgs.indicators import compounds_sheet, coverage_section
     from portal.orgs.views import bp
 
     app.register_blueprint(bp)
@@ -25,3 +25,4 @@ def init_app(app: Flask) -> None:
     add_nav(app, "orgs.audit_log", _l("审计日志"), "audit", rule="audit.view", order=90)
     add_home_panel(app, "orgs/_home_panel.html", structure_panel, order=50)
     add_indicators(app, "orgs.coverage", coverage_section, order=10)
+    add_report_sheet(app, "orgs.compounds", compounds_sheet, order=10)

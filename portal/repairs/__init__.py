@@ -10,6 +10,7 @@ from portal.core.modules import (
     add_home_panel,
     add_indicators,
     add_nav,
+    add_report_sheet,
     add_task,
     add_todos,
 )
@@ -22,7 +23,7 @@ def init_app(app: Flask) -> None:
     import portal.repairs.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.repairs import notices, permissions, photos, services  # noqa: F401  (registers the rules)
     from portal.repairs.cli import repairs_sweep
-    from portal.repairs.indicators import requests_section
+    from portal.repairs.indicators import records_sheet, requests_section
     from portal.repairs.photos import upload_folder
     from portal.repairs.todos import repairs_panel, todos
     from portal.repairs.views import bp
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     add_nav(app, "repairs.board", _l("公示栏"), "board", rule="repairs.board", order=30)
     add_todos(app, todos)
     add_indicators(app, "repairs.requests", requests_section, order=20)
+    add_report_sheet(app, "repairs.records", records_sheet, order=20)
     add_home_panel(app, "repairs/_home_panel.html", repairs_panel, order=60)
     add_demo(app, _load_demo, order=20)
     add_files(app, "repairs-photos", upload_folder)

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from portal.core.clock import aware, now_utc
-from portal.core.indicators import Area, Figure, Period, Section, Unit, rate
+from portal.core.indicators import Area, Figure, Period, Section, Sheet, Unit, rate
 from portal.extensions import db
 from portal.orgs.indicators import compounds_in
 from portal.repairs import labels
@@ -131,3 +131,34 @@ def record_filters(args, now: datetime) -> tuple[list, list[tuple[str, str, str]
         conditions.append(RepairRequest.rating >= SATISFIED)
         chips.append(("rated", "satisfied", _("评价满意")))
     return conditions, chips
+
+
+def records_query(compounds, conditions):
+    """The rows of the records list and of the report's sheet: only columns without personal data."""
+    from portal.orgs.models import Compound
+
+    return (
+        select(RepairRequest.id, RepairRequest.category, RepairRequest.kind, RepairRequest.status,
+               RepairRequest.created_at, RepairRequest.closed_at, RepairRequest.rating, Compound.name.label("compound"))
+        .join(Compound, Compound.id == RepairRequest.compound_id)
+        .where(RepairRequest.compound_id.in_(compounds), *conditions)
+        .order_by(RepairRequest.created_at.desc(), RepairRequest.id.desc())
+    )
+
+
+def records_sheet(area: Area, period: Period) -> Sheet:
+    """The requests received in the period, as the records list shows them (no personal data)."""
+    from portal.core.clock import TZ
+
+    compounds = compounds_in(area.id) if area.kind == "community" else compounds_in(street_id=area.id)
+    rows = db.session.execute(records_query(compounds, [received_in(period)])).all()
+
+    def local(value):
+        return aware(value).astimezone(TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    return Sheet(_("报修与诉求"), [_("编号"), _("小区"), _("类别"), _("类型"), _("状态"), _("受理"), _("办结"), _("评价")], [
+        (row.id, row.compound, labels.CATEGORY_LABELS.get(row.category, row.category),
+         labels.KIND_LABELS.get(row.kind, row.kind), labels.STATUS_LABELS.get(row.status, row.status),
+         local(row.created_at), local(row.closed_at), row.rating)
+        for row in rows
+    ])

@@ -1,9 +1,11 @@
 """A party secretary on a phone: 统计 → this quarter through the period selector (htmx, in the URL) →
-taps the closed count → the records behind it open, their count the figure's."""
+asks for the monthly report (built in a background thread, progress shown) and downloads it → taps the
+closed count → the records behind it open, their count the figure's, as in the spreadsheet."""
 
 from __future__ import annotations
 
 import re
+from io import BytesIO
 
 import pytest
 
@@ -11,6 +13,13 @@ from portal.demo import DEMO_PASSWORD
 from tests.browser.conftest import login, open_page
 
 pytestmark = pytest.mark.browser
+
+
+def _summary_cells(path) -> dict:
+    from openpyxl import load_workbook
+
+    summary = load_workbook(path).worksheets[0]
+    return {row[5]: row[1] for row in summary.iter_rows(min_row=6, values_only=True) if row[5]}
 
 
 def test_the_secretary_reads_the_quarter_and_opens_the_list_behind_a_figure(browser, live_server, artifacts):
@@ -28,6 +37,15 @@ def test_the_secretary_reads_the_quarter_and_opens_the_list_behind_a_figure(brow
         closed = page.locator('[data-figure="repairs.closed"] .figure a')
         figure = int(closed.inner_text().replace(",", ""))
         assert figure > 0, "the demo has closed requests this quarter"
+        page.get_by_role("button", name="生成月报（Excel）").click()
+        page.locator('#job[data-status="done"]').wait_for(timeout=30_000)
+        page.screenshot(path=str(artifacts / "report-secretary-360px.png"))
+        file = page.request.get(live_server + page.get_by_test_id("report-file").get_attribute("href"))
+        assert file.ok and file.headers["content-type"].endswith("spreadsheetml.sheet")
+        cells = _summary_cells(BytesIO(file.body()))
+        assert cells["repairs.closed"] == figure
+        page.go_back()
+        closed = page.locator('[data-figure="repairs.closed"] .figure a')
         closed.click()
         page.wait_for_url(re.compile(r"/repairs/records\?.*status=closed"))
         assert page.get_by_test_id("drill-filters").is_visible()

@@ -5,11 +5,11 @@ the number of compounds."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.core.clock import TZ
+from portal.core.clock import TZ, now_utc
 from portal.core.clock import today as local_today
 from portal.core.indicators import Area, Period, PeriodKind, month, parse_period, quarter
 from portal.extensions import db
@@ -41,7 +41,7 @@ def test_a_month_a_quarter_and_a_year_cover_their_local_days():
     assert (year.first, year.last) == (date(2025, 1, 1), date(2025, 12, 31))
     # Instants: local midnight in Asia/Shanghai, the end exclusive.
     assert year.start == datetime(2025, 1, 1, tzinfo=TZ) and year.end == datetime(2026, 1, 1, tzinfo=TZ)
-    assert year.start.utcoffset() == timedelta(hours=8)
+    assert year.start == datetime(2024, 12, 31, 16, 0, tzinfo=UTC) and year.start.utcoffset() == timedelta(0)
 
 
 def test_a_custom_period_may_span_a_year_end_and_bad_ones_say_why():
@@ -155,11 +155,12 @@ def test_coverage_is_taken_on_the_periods_last_day(town):
 
 def _request(compound, by, *, created, status=Status.SUBMITTED, rating=None, accepted_hours=None,
              resolved_hours=None, due=None, kind="household", category="water_power"):
+    created = created.astimezone(UTC)  # stored as UTC, as the portal stores every time
     req = RepairRequest(compound_id=compound.id, place="1号楼", category=category, kind=kind, description="测试",
                         filed_by_id=by.id, status=status, rating=rating, created_at=created,
                         accepted_at=created + timedelta(hours=accepted_hours) if accepted_hours is not None else None,
                         resolved_at=created + timedelta(hours=resolved_hours) if resolved_hours is not None else None,
-                        due_at=due)
+                        due_at=due.astimezone(UTC) if due else None)
     db.session.add(req)
     return req
 
@@ -283,3 +284,123 @@ def test_the_records_behind_a_figure_carry_no_personal_data(town, client):
     for private in ("王大妈", "13912345678", "厨房漏水", household.room, household.owner_phone):
         assert private not in page.text
     assert client.get("/repairs/records").status_code == 404
+
+
+# --- the monthly report ---------------------------------------------------------------------------
+
+def _cells(content: bytes) -> dict:
+    """Summary sheet: indicator code → (value, part, whole) as the spreadsheet holds them."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(content))
+    summary = book.worksheets[0]
+    cells = {row[5]: row[1:4] for row in summary.iter_rows(min_row=6, values_only=True) if row[5]}
+    return cells, book
+
+
+def test_page_list_and_spreadsheet_agree_for_every_indicator(town, client):
+    """One number, three places: the figures page, the list behind it, the report's cell."""
+    c1 = town["compounds"][0]
+    by = town["admin"]
+    start = datetime.combine(local_today().replace(day=1), datetime.min.time(), TZ)
+    _request(c1, by, created=start + timedelta(hours=1), status=Status.CLOSED, rating=5, accepted_hours=1,
+             resolved_hours=4)
+    _request(c1, by, created=start + timedelta(hours=2), status=Status.CLOSED, rating=2)
+    _request(c1, by, created=start + timedelta(hours=3), due=start + timedelta(hours=4))
+    db.session.commit()
+    login_as(client, town["admin"])
+    community_id = town["community"].id
+    page = client.get(f"/figures/community/{community_id}")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    month_arg = f"{local_today():%Y-%m}"
+    queued = client.post(f"/figures/community/{community_id}/report",
+                         data={"csrf_token": token, "period": "month", "month": month_arg})
+    assert queued.status_code in (302, 303)
+    status = client.get(queued.headers["Location"])
+    assert status.status_code == 200 and 'data-status="done"' in status.text
+    file = client.get(re.search(r'href="([^"]+/file)"', status.text).group(1))
+    assert file.status_code == 200 and file.mimetype.endswith("spreadsheetml.sheet")
+    cells, book = _cells(file.data)
+
+    area, period = _area(town["community"]), month(local_today())
+    for section in (coverage_section(area, period), requests_section(area, period)):
+        for figure in section.figures:
+            value, part, whole = cells[figure.key]
+            shown = figure.value / 100 if figure.unit == "percent" and figure.value is not None else figure.value
+            assert value == pytest.approx(shown) if shown is not None else value is None, figure.key
+            assert (part, whole) == (figure.part, figure.whole), figure.key
+            assert figure.display in page.text, figure.key
+            if figure.link:
+                listed = _listed(client.get(figure.link).text)
+                assert listed == (figure.part if figure.part is not None else figure.value), figure.key
+    sheets = {sheet.title: sheet for sheet in book.worksheets}
+    assert sheets["报修与诉求"].max_row == 1 + 3  # heading + the three requests of the month
+    assert sheets["小区与组织"].max_row == 1 + 5
+
+
+def test_a_report_is_its_requesters_alone_and_a_lost_job_is_built_again(town, client, app):
+    from portal.dashboard.models import JobStatus, ReportJob
+    from portal.dashboard.report import LOST_AFTER, rebuild_waiting
+
+    login_as(client, town["admin"])
+    community_id = town["community"].id
+    page = client.get(f"/figures/community/{community_id}")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    location = client.post(f"/figures/community/{community_id}/report",
+                           data={"csrf_token": token, "period": "year", "year": "2026"}).headers["Location"]
+    other = app.test_client()
+    login_as(other, make_user("书记", role=Role.PARTY_SECRETARY, org=town["party"]))
+    assert other.get(location).status_code == 404 and other.get(location + "/file").status_code == 404
+    assert client.get("/figures/reports/" + "0" * 32).status_code == 404
+    # A job whose builder died mid-way is taken again by the periodic task.
+    job = db.session.get(ReportJob, location.rsplit("/", 1)[1])
+    job.status, job.started_at, job.content = JobStatus.RUNNING, now_utc() - LOST_AFTER * 2, None
+    db.session.commit()
+    assert rebuild_waiting() == 1
+    db.session.refresh(job)
+    assert job.status == JobStatus.DONE and job.content
+
+
+def test_the_report_is_built_in_a_thread_without_holding_the_request(town, app):
+    """Outside tests the builder runs in a thread with its own app context and session."""
+    import threading
+
+    from portal.core.transaction import commit
+    from portal.dashboard.models import JobStatus, ReportJob
+    from portal.dashboard.report import queue_report
+
+    app.config["REPORTS_INLINE"] = False
+    started = []
+    real_thread = threading.Thread
+
+    class Recording(real_thread):
+        def start(self):
+            started.append(self)
+            # run synchronously here, in its own app context (in-memory SQLite is per connection)
+            self.run()
+
+    try:
+        threading.Thread = Recording
+        job = queue_report(town["admin"], _area(town["community"]), month(local_today()))
+        commit()
+    finally:
+        threading.Thread = real_thread
+        app.config["REPORTS_INLINE"] = True
+    assert len(started) == 1 and started[0].daemon
+    db.session.expire_all()
+    assert db.session.get(ReportJob, job.id).status == JobStatus.DONE
+
+
+def test_a_request_filed_late_in_the_utc_evening_counts_on_the_next_local_day(town, client):
+    """20:00 UTC on 31 October is 04:00 on 1 November in Shanghai: a November request, on SQLite too."""
+    _request(town["compounds"][0], town["admin"], created=datetime(2026, 10, 31, 20, 0, tzinfo=UTC))
+    db.session.commit()
+    november, october = month(date(2026, 11, 1)), month(date(2026, 10, 1))
+    area = _area(town["community"])
+    assert _values(requests_section(area, november))["repairs.received"] == 1
+    assert _values(requests_section(area, october))["repairs.received"] == 0
+    login_as(client, town["admin"])
+    listed = client.get(f"/repairs/records?community={town['community'].id}&from=2026-11-01&to=2026-11-30")
+    assert _listed(listed.text) == 1

@@ -7,18 +7,15 @@ from __future__ import annotations
 
 from flask import request
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from portal.core.clock import now_utc
 from portal.core.paging import paginate
 from portal.core.params import parse_id
 from portal.core.rendering import render
 from portal.orgs.indicators import compounds_in
-from portal.orgs.models import Compound
 from portal.orgs.permissions import get_area_or_404
 from portal.repairs import labels
-from portal.repairs.indicators import record_filters
-from portal.repairs.models import RepairRequest
+from portal.repairs.indicators import record_filters, records_query
 from portal.repairs.views import bp
 
 
@@ -30,13 +27,7 @@ def records():
     now = now_utc()
     conditions, chips = record_filters(request.args, now)
     compounds = compounds_in(community_id) if community_id else compounds_in(street_id=area.id)
-    query = (
-        select(RepairRequest.id, RepairRequest.category, RepairRequest.kind, RepairRequest.status,
-               RepairRequest.created_at, RepairRequest.closed_at, RepairRequest.rating, Compound.name.label("compound"))
-        .join(Compound, Compound.id == RepairRequest.compound_id)
-        .where(RepairRequest.compound_id.in_(compounds), *conditions)
-        .order_by(RepairRequest.created_at.desc(), RepairRequest.id.desc())
-    )
+    query = records_query(compounds, conditions)
     page = paginate(query, scalars=False)
     area_chip = [("community" if community_id else "street", str(area.id), area.name)]
     return render("repairs/records.html", "results", page=page, chips=area_chip + chips, area=area,

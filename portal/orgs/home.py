@@ -26,9 +26,29 @@ def structure_panel(user) -> dict:
         "positions": positions,
         "resident": Role.RESIDENT in scope.roles,
         "has_roles": bool(scope.roles),
-        "stats": services.coverage(sorted(scope.community_ids), on) if scope.community_ids else None,
+        "coverage": _coverage(scope, on),
         "compounds": compounds,
         "contracts": services.current_contracts([c.id for c in compounds], on),
         "total_compounds": len(scope.compound_ids),
         "role_labels": services.ROLE_LABELS,
     }
+
+
+def _coverage(scope, on):
+    """The coverage figures of the area the user answers for (their street, else their community), as
+    the figures page computes them, each linking to its list; None for those who see no whole area."""
+    from portal.core.indicators import Area, month
+    from portal.orgs.indicators import coverage_section
+    from portal.orgs.models import Street
+
+    if scope.street_ids:
+        street = db.session.get(Street, min(scope.street_ids))
+        ids = tuple(db.session.scalars(select(Community.id).where(Community.street_id == street.id)))
+        area = Area("street", street.id, street.name, ids)
+    elif scope.community_ids:
+        community = db.session.scalars(select(Community).where(Community.id.in_(scope.community_ids))
+                                       .order_by(Community.name).limit(1)).one()
+        area = Area("community", community.id, community.name, (community.id,))
+    else:
+        return None
+    return {"area": area, "section": coverage_section(area, month(on), today=on)}

@@ -15,7 +15,7 @@ ALL = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID
        Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF, Role.RESIDENT}
 STAFF = ALL - {Role.RESIDENT, Role.PROPERTY_STAFF}  # property staff see only their assigned requests
 # Objects that lie outside a role's scope although their compound is in it: 404, not 403.
-HIDDEN = {Role.PROPERTY_STAFF: {"household", "member"}}
+HIDDEN = {Role.PROPERTY_STAFF: {"household", "member"}, Role.RESIDENT: {"company"}}  # residents see no organisation pages
 # Routes that answer 404 to every role not allowed: for the others not even the object exists (an
 # account: only street administrators may learn that an id is one; a home: only its residents have one).
 UNSEEN = {"figures.report_status", "figures.report_file", "orgs.my_home", "orgs.person_edit", "orgs.person_disable", "orgs.person_enable", "orgs.person_password"}
@@ -29,11 +29,13 @@ REPAIR_HANDLERS = (STAFF | {Role.PROPERTY_STAFF}) - {Role.OWNERS_COMMITTEE}
 # endpoint: (method, object kind in the URL or None, roles allowed on an in-scope object)
 MATRIX = {
     "dashboard.home": ("GET", None, ALL),
-    "figures.areas": ("GET", None, COMMUNITY),
+    "figures.areas": ("GET", None, COMMUNITY | {Role.PROPERTY_MANAGER}),
     "figures.community": ("GET", "community", COMMUNITY),
     "figures.street": ("GET", "street", ADMIN),
     "figures.community_report": ("POST", "community", COMMUNITY),
     "figures.street_report": ("POST", "street", ADMIN),
+    "figures.company": ("GET", "company", {Role.STREET_ADMIN, Role.PROPERTY_MANAGER}),
+    "figures.company_report": ("POST", "company", {Role.STREET_ADMIN, Role.PROPERTY_MANAGER}),
     # A report job belongs to the street administrator who asked for it; to anyone else it does not exist.
     "figures.report_status": ("GET", "report", ADMIN),
     "figures.report_file": ("GET", "report", ADMIN),
@@ -122,6 +124,7 @@ def objects(world, inside: bool):
         "community": ("community_id", (world["community"] if inside else world["far_community"]).id),
         "street": ("street_id", (world["street"] if inside else world["far_street"]).id),
         "report": ("job_id", _report_job(world, inside).id),
+        "company": ("company_id", (world["company"] if inside else contract.company).id),
         "area": ("community", (world["community"] if inside else world["far_community"]).id),  # ?community=
         "compound": ("compound_id", compound.id),
         "building": ("building_id", compound.buildings[0].id),

@@ -32,7 +32,7 @@ def upgrade():
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name=op.f('ck_report_job_status_enum')),
-    sa.CheckConstraint("area_kind IN ('community', 'street')", name=op.f('ck_report_job_area_kind_enum')),
+    sa.CheckConstraint("area_kind IN ('community', 'street', 'company')", name=op.f('ck_report_job_area_kind_enum')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_report_job_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_job'))
     )

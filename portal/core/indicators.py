@@ -144,17 +144,17 @@ def parse_period(args, today: date) -> tuple[Period, str | None]:
 
 @dataclass(frozen=True)
 class Area:
-    """Where the figures are for: one community, or a whole street (all its communities)."""
+    """What the figures are for: one community, a whole street (all its communities), or a property
+    company (the compounds it serves under a contract current on the period's last day)."""
 
-    kind: str  #: "community" or "street"
+    kind: str  #: "community", "street" or "company"
     id: int
     name: str
     community_ids: tuple[int, ...]
 
     def args(self) -> dict[str, str]:
-        """The lists' filter for this area: a community narrows them; a street's lists are the whole
-        scope of the street administrator who reads them."""
-        return {"community": str(self.id)} if self.kind == "community" else {}
+        """The lists' filter for this area (`community=`, `street=` or `company=`)."""
+        return {self.kind: str(self.id)}
 
 
 class Unit(StrEnum):

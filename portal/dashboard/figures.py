@@ -18,6 +18,7 @@ from portal.dashboard.models import JobStatus
 from portal.dashboard.permissions import (
     areas_of,
     get_community_area_or_404,
+    get_company_area_or_404,
     get_job_or_404,
     get_street_area_or_404,
 )
@@ -44,6 +45,12 @@ def areas():
 @login_required
 def community(community_id):
     return _figures(get_community_area_or_404(current_user, community_id))
+
+
+@bp.route("/company/<int:company_id>")
+@login_required
+def company(company_id):
+    return _figures(get_company_area_or_404(current_user, company_id))
 
 
 @bp.route("/street/<int:street_id>")
@@ -73,6 +80,12 @@ def _label(kind: PeriodKind) -> str:
 @login_required
 def community_report(community_id):
     return _queue(get_community_area_or_404(current_user, community_id))
+
+
+@bp.route("/company/<int:company_id>/report", methods=["POST"])
+@login_required
+def company_report(company_id):
+    return _queue(get_company_area_or_404(current_user, company_id))
 
 
 @bp.route("/street/<int:street_id>/report", methods=["POST"])

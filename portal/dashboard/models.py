@@ -24,6 +24,7 @@ class JobStatus(StrEnum):
 class AreaKind(StrEnum):
     COMMUNITY = "community"
     STREET = "street"
+    COMPANY = "company"
 
 
 class ReportJob(db.Model):

@@ -98,8 +98,10 @@ def build(job_id: str) -> None:
 
 def area_of(kind: str, area_id: int) -> Area:
     """The job's area, rebuilt without a user (the user was checked when the job was queued)."""
-    from portal.orgs.models import Community, Street
+    from portal.orgs.models import Community, Organisation, Street
 
+    if kind == "company":
+        return Area("company", area_id, db.session.get(Organisation, area_id).name, ())
     if kind == "street":
         street = db.session.get(Street, area_id)
         ids = tuple(db.session.scalars(select(Community.id).where(Community.street_id == area_id).order_by(Community.id)))

@@ -43,6 +43,19 @@ def compounds_in(community_id: int | None = None, street_id: int | None = None):
     return query
 
 
+def served_by(company_id: int, on: date):
+    """Compound ids a property company serves under a contract current on `on`, as a subquery."""
+    return select(ServiceContract.compound_id).where(ServiceContract.company_id == company_id,
+                                                     ServiceContract.is_current(on))
+
+
+def area_compounds_of(area: Area, on: date):
+    """The compounds of an area, as a subquery: a community's, a street's, or those a company serves."""
+    if area.kind == "company":
+        return served_by(area.id, on)
+    return compounds_in(area.id) if area.kind == "community" else compounds_in(street_id=area.id)
+
+
 def with_property(on: date):
     """Compounds served under a contract current on `on` (物业服务覆盖)."""
     return Compound.id.in_(select(ServiceContract.compound_id).where(ServiceContract.is_current(on)))
@@ -82,10 +95,12 @@ def _count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def coverage_section(area: Area, period: Period, today: date | None = None) -> Section:
+def coverage_section(area: Area, period: Period, today: date | None = None) -> Section | None:
+    if area.kind == "company":
+        return None  # a company's compounds are all served by it: coverage says nothing there
     on = as_of(period, today or clock_today())
     where = area.args()
-    area_compounds = compounds_in(int(where["community"])) if "community" in where else compounds_in(street_id=area.id)
+    area_compounds = area_compounds_of(area, on)
     compounds = _count(select(Compound.id).where(Compound.id.in_(area_compounds)))
     served = _count(select(Compound.id).where(Compound.id.in_(area_compounds), with_property(on)))
     with_committee = _count(select(Compound.id).where(Compound.id.in_(area_compounds), with_owners_committee()))
@@ -131,10 +146,13 @@ def _on(args, today: date) -> date:
     return parse_day(args.get("on")) or today
 
 
-def area_compounds(args):
-    """The compounds a list is narrowed to by `community=` or `street=` (None: no narrowing)."""
+def area_compounds(args, today: date | None = None):
+    """The compounds a list is narrowed to by `community=`, `street=` or `company=` (with `on=`), None
+    for no narrowing."""
     from portal.core.params import parse_id
 
+    if company_id := parse_id(args.get("company", "")):
+        return served_by(company_id, _on(args, today or clock_today()))
     community_id, street_id = parse_id(args.get("community", "")), parse_id(args.get("street", ""))
     if not community_id and not street_id:
         return None
@@ -192,8 +210,7 @@ def compounds_sheet(area: Area, period: Period, today: date | None = None) -> Sh
     """Each compound of the area on the period's last day: its bodies, as the coverage counts them
     (four queries whatever the number of compounds)."""
     on = as_of(period, today or clock_today())
-    where = area.args()
-    area_compounds = compounds_in(int(where["community"])) if "community" in where else compounds_in(street_id=area.id)
+    area_compounds = area_compounds_of(area, on)
     compounds = db.session.execute(
         select(Compound.id, Compound.name, Community.name).join(Community)
         .where(Compound.id.in_(area_compounds)).order_by(Community.name, Compound.name)).all()

@@ -227,11 +227,25 @@ def _see_whole_street(user, street) -> bool:
     return street is not None and street.id in scope_of(user).street_ids
 
 
-def get_area_or_404(user, community_id: int | None, street_id: int | None):
-    """The community or street a figures list is about, for those who see all of it: out of sight is
-    404, seen only in part (a grid, one compound) is 403 — `require` raises it."""
+@rule("orgs.company_whole")
+def _see_whole_company(user, company) -> bool:
+    """A property company's figures: its project managers, and the administrators of its street."""
+    scope = scope_of(user)
+    if company is None or company.kind != OrgKind.PROPERTY_COMPANY:
+        return False
+    return company.street_id in scope.street_ids or (
+        company.id in scope.company_ids and Role.PROPERTY_MANAGER in scope.roles)
+
+
+def get_area_or_404(user, community_id: int | None, street_id: int | None, company_id: int | None = None):
+    """The community, street or property company a figures list is about, for those who see all of it:
+    out of sight is 404, seen only in part (a grid, one compound) is 403 — `require` raises it."""
     from portal.core.permissions import require
 
+    if company_id:
+        company = get_organisation_or_404(user, company_id)
+        require(user, "orgs.company_whole", company)
+        return company
     if community_id:
         community = get_community_or_404(user, community_id)
         require(user, "orgs.community_whole", community)

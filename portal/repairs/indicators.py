@@ -10,16 +10,16 @@ area: one for the counts by kind and category, one for the durations, one for ov
 from __future__ import annotations
 
 import statistics
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
-from portal.core.clock import aware, now_utc
+from portal.core.clock import aware, now_utc, today
 from portal.core.indicators import Area, Figure, Period, Section, Sheet, Unit, rate
 from portal.extensions import db
-from portal.orgs.indicators import compounds_in
+from portal.orgs.indicators import area_compounds_of
 from portal.repairs import labels
 from portal.repairs.models import RepairRequest, Status
 
@@ -27,13 +27,13 @@ from portal.repairs.models import RepairRequest, Status
 SATISFIED = 4
 
 
-def area_condition(area: Area):
-    return RepairRequest.compound_id.in_(
-        compounds_in(area.id) if area.kind == "community" else compounds_in(street_id=area.id))
+def area_condition(area: Area, on: date):
+    """Requests of the area's compounds (for a company: those it serves on `on`)."""
+    return RepairRequest.compound_id.in_(area_compounds_of(area, on))
 
 
-def _area_args(area: Area) -> dict[str, int]:
-    return {"community": area.id} if area.kind == "community" else {"street": area.id}
+def _area_args(area: Area, on: date) -> dict[str, str]:
+    return {**area.args(), "on": on.isoformat()} if area.kind == "company" else area.args()
 
 
 def received_in(period: Period):
@@ -47,7 +47,8 @@ def _hours(rows) -> float | None:
 
 def requests_section(area: Area, period: Period, now: datetime | None = None) -> Section:
     now = now or now_utc()
-    where = (area_condition(area), received_in(period))
+    on = min(period.last, today())
+    where = (area_condition(area, on), received_in(period))
     closed = case((RepairRequest.status == Status.CLOSED, 1), else_=0)
     rated = case((RepairRequest.rating.is_not(None), 1), else_=0)
     happy = case((RepairRequest.rating >= SATISFIED, 1), else_=0)
@@ -63,9 +64,9 @@ def requests_section(area: Area, period: Period, now: datetime | None = None) ->
     durations = db.session.execute(
         select(RepairRequest.created_at, RepairRequest.accepted_at, RepairRequest.resolved_at).where(*where)).all()
     overdue = db.session.scalar(select(func.count()).select_from(RepairRequest).where(
-        area_condition(area), RepairRequest.is_overdue(now))) or 0
+        area_condition(area, on), RepairRequest.is_overdue(now))) or 0
 
-    base = {**_area_args(area), **period.day_args()}
+    base = {**_area_args(area, on), **period.day_args()}
 
     def queue(**filters):
         """The records behind a figure: every request of the area, in words safe for whoever reads the
@@ -94,7 +95,7 @@ def requests_section(area: Area, period: Period, now: datetime | None = None) ->
                link=queue(**base, status=Status.CLOSED), part=closed_count, whole=received),
         Figure("repairs.response_hours", _("响应用时（中位数）"), _hours((c, a) for c, a, _r in durations), Unit.HOURS),
         Figure("repairs.resolution_hours", _("办结用时（中位数）"), _hours((c, r) for c, _a, r in durations), Unit.HOURS),
-        Figure("repairs.overdue", _("当前超时"), overdue, link=queue(**_area_args(area), overdue="1")),
+        Figure("repairs.overdue", _("当前超时"), overdue, link=queue(**_area_args(area, on), overdue="1")),
         Figure("repairs.satisfaction", _("诉求人满意率"), rate(happy_count, rated_count), Unit.PERCENT,
                link=queue(**base, rated="satisfied"), part=happy_count, whole=rated_count, target=90),
     ], columns=[_("类型 / 类别"), _("受理"), _("办结"), _("办结率")], rows=rows)
@@ -150,7 +151,7 @@ def records_sheet(area: Area, period: Period) -> Sheet:
     """The requests received in the period, as the records list shows them (no personal data)."""
     from portal.core.clock import TZ
 
-    compounds = compounds_in(area.id) if area.kind == "community" else compounds_in(street_id=area.id)
+    compounds = area_compounds_of(area, min(period.last, today()))
     rows = db.session.execute(records_query(compounds, [received_in(period)])).all()
 
     def local(value):

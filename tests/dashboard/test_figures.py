@@ -263,7 +263,7 @@ def test_only_the_whole_community_reads_its_figures(town, client, app):
     db.session.commit()
     login_as(client, manager)
     assert client.get(f"/figures/community/{town['community'].id}").status_code == 403
-    assert client.get("/figures/").status_code == 403
+    assert client.get("/figures/").headers["Location"].endswith(f"/figures/company/{town['co1'].id}")
     secretary = make_user("书记", role=Role.PARTY_SECRETARY, org=town["party"])
     db.session.commit()
     client = app.test_client()
@@ -404,3 +404,37 @@ def test_a_request_filed_late_in_the_utc_evening_counts_on_the_next_local_day(to
     login_as(client, town["admin"])
     listed = client.get(f"/repairs/records?community={town['community'].id}&from=2026-11-01&to=2026-11-30")
     assert _listed(listed.text) == 1
+
+
+def test_a_property_companys_figures_cover_the_compounds_it_serves(town, client):
+    """co1 serves c1 and c3; c2 and c4 are another company's or no one's. Its manager reads them; the
+    records behind each figure are those compounds' requests; its page flags a contract near its end."""
+    c1, c2, c3 = town["compounds"][:3]
+    by = town["admin"]
+    start = datetime.combine(local_today().replace(day=1), datetime.min.time(), TZ)
+    _request(c1, by, created=start + timedelta(hours=1), status=Status.CLOSED, rating=5)
+    _request(c3, by, created=start + timedelta(hours=2))
+    _request(c2, by, created=start + timedelta(hours=3), status=Status.CLOSED, rating=1)
+    db.session.commit()
+    area = Area("company", town["co1"].id, town["co1"].name, ())
+    section = requests_section(area, month(local_today()))
+    assert _values(section)["repairs.received"] == 2 and _values(section)["repairs.satisfaction"] == 100.0
+    assert coverage_section(area, month(local_today())) is None
+    manager = make_user("经理", role=Role.PROPERTY_MANAGER, org=town["co1"])
+    db.session.commit()
+    login_as(client, manager)
+    page = client.get(f"/figures/company/{town['co1'].id}")
+    assert page.status_code == 200
+    for figure in section.figures:
+        if figure.link:
+            assert _listed(client.get(figure.link).text) == (figure.part if figure.part is not None else figure.value)
+    other = [o for o in town["compounds"][1].contracts if o.company_id != town["co1"].id][0].company_id
+    assert client.get(f"/figures/company/{other}").status_code in (403, 404)
+
+
+def test_the_company_page_flags_a_contract_ending_within_90_days(town, client):
+    login_as(client, town["admin"])
+    co2 = town["compounds"][1].contracts[0].company
+    page = client.get(f"/organisations/{co2.id}")
+    assert page.status_code == 200 and 'data-testid="expiring"' in page.text and "已到期" in page.text
+    assert 'data-testid="expiring"' not in client.get(f"/organisations/{town['co1'].id}").text

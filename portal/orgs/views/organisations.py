@@ -1,5 +1,7 @@
 """Organisations of the 1+3+X and the positions people hold in them."""
 
+from datetime import timedelta
+
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,6 +30,7 @@ from portal.orgs.models import (
     OrgKind,
     Position,
     Role,
+    ServiceContract,
     Street,
 )
 from portal.orgs.permissions import get_organisation_or_404, organisation_visibility, scope_of
@@ -161,6 +164,21 @@ def organisation_edit(org_id: int):
 
 # --- detail and positions ------------------------------------------------------------------------
 
+#: a current contract ending within this is flagged on the company's page (time to renew or re-tender)
+EXPIRING_WITHIN = timedelta(days=90)
+
+
+def _contracts_of(company: Organisation, on, compound_ids):
+    """The company's contracts in force, and those that ended within the last year, soonest end first;
+    only in compounds the reader sees."""
+    return db.session.scalars(
+        select(ServiceContract).where(ServiceContract.company_id == company.id,
+                                      ServiceContract.compound_id.in_(compound_ids),
+                                      ServiceContract.end_date >= on - timedelta(days=365))
+        .options(joinedload(ServiceContract.compound).joinedload(Compound.community))
+        .order_by(ServiceContract.end_date, ServiceContract.id)
+    ).all()
+
 def _detail(organisation: Organisation, *, end_errors: dict | None = None, status: int = 200):
     on = today()
     positions = db.session.scalars(
@@ -173,7 +191,10 @@ def _detail(organisation: Organisation, *, end_errors: dict | None = None, statu
     branches = db.session.scalars(
         select(Organisation).where(Organisation.parent_id == organisation.id).order_by(Organisation.name)
     ).all()
+    contracts = (_contracts_of(organisation, on, scope_of(current_user).compound_ids)
+                 if organisation.kind == OrgKind.PROPERTY_COMPANY else [])
     return render("orgs/organisations/detail.html", organisation=organisation, current=current, past=past,
+                  contracts=contracts, expiring_by=on + EXPIRING_WITHIN,
                   branches=branches, on=on, end_errors=end_errors or {}, kind_labels=services.KIND_LABELS,
                   role_labels=services.ROLE_LABELS, status=status)
 

@@ -12,7 +12,7 @@ from portal.core.clock import now_utc
 from portal.core.paging import paginate
 from portal.core.params import parse_id
 from portal.core.rendering import render
-from portal.orgs.indicators import compounds_in
+from portal.orgs.indicators import area_compounds
 from portal.orgs.permissions import get_area_or_404
 from portal.repairs import labels
 from portal.repairs.indicators import record_filters, records_query
@@ -22,13 +22,13 @@ from portal.repairs.views import bp
 @bp.route("/records")
 @login_required
 def records():
-    community_id, street_id = parse_id(request.args.get("community", "")), parse_id(request.args.get("street", ""))
-    area = get_area_or_404(current_user, community_id, street_id)
+    ids = {name: parse_id(request.args.get(name, "")) for name in ("community", "street", "company")}
+    area = get_area_or_404(current_user, ids["community"], ids["street"], ids["company"])
     now = now_utc()
     conditions, chips = record_filters(request.args, now)
-    compounds = compounds_in(community_id) if community_id else compounds_in(street_id=area.id)
+    compounds = area_compounds(request.args)
     query = records_query(compounds, conditions)
     page = paginate(query, scalars=False)
-    area_chip = [("community" if community_id else "street", str(area.id), area.name)]
+    area_chip = [("area", str(area.id), area.name)]
     return render("repairs/records.html", "results", page=page, chips=area_chip + chips, area=area,
                   labels=labels)

@@ -107,7 +107,8 @@ def _may_see_results(user, campaign=None) -> bool:
 @rule("surveys.evaluation")
 def _sees_evaluation(user, obj=None) -> bool:
     """The dual-evaluation pages: a company's staff, and staff of the compounds it serves; a community's staff."""
-    return bool(scope_of(user).roles & STAFF_ROLES)
+    scope = scope_of(user)
+    return bool(scope.roles & STAFF_ROLES or scope.company_ids)
 
 
 # --- loading inside the scope -----------------------------------------------------------------------

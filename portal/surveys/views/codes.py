@@ -1,12 +1,13 @@
 """Household codes: the buildings of a campaign, a printable sheet per building, one reissued code."""
 
-from flask import abort, url_for
+from flask import abort, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from flask_babel import gettext as _
 
+from portal.core.params import parse_id
 from portal.core.rendering import form_status, render
 from portal.core.transaction import refusals
 from portal.extensions import db
@@ -49,15 +50,21 @@ def _sheet(campaign, slips, title):
     return render("surveys/sheet.html", (), campaign=campaign, rows=rows, title=title)
 
 
-@bp.route("/campaigns/<int:campaign_id>/codes/<int:building_id>", methods=["POST"])
+@bp.route("/campaigns/<int:campaign_id>/codes/sheet", methods=["POST"])
 @login_required
-def code_sheet(campaign_id, building_id):
+def code_sheet(campaign_id):
     """POST, because printing issues the codes (and kills the building's earlier ones)."""
     campaign = _guard(campaign_id)
-    building = db.session.get(Building, building_id)
-    if building is None or building.compound_id not in {s.compound_id for s in campaign.scopes}:
-        abort(404)
     form = CsrfForm()
+    building_id = parse_id(request.form.get("building_id"))
+    building = db.session.get(Building, building_id) if building_id else None
+    if building is None:
+        form.form_errors.append(_("请选择楼栋。"))
+        return render("surveys/codes.html", (), status=form_status(form), campaign=campaign,
+                      buildings=_buildings(campaign), form=form, reissue=ReissueForm(),
+                      open=services.STEPS["codes"].allowed(current_user, campaign))
+    if building.compound_id not in {s.compound_id for s in campaign.scopes}:
+        abort(404)
     with refusals(form) as outcome:
         slips = services.issue_sheet(campaign, building, by=current_user)
     if not outcome.ok:

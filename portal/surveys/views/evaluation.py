@@ -17,8 +17,8 @@ from portal.surveys.views import bp
 @bp.route("/companies/<int:org_id>")
 @login_required
 def company(org_id):
-    require(current_user, "surveys.evaluation")
     org = get_company_or_404(current_user, org_id)
+    require(current_user, "surveys.evaluation")
     rows = satisfaction_rows(CampaignCompound.company_id == org.id, Campaign.is_closed(now_utc()))
     if org.id not in scope_of(current_user).company_ids:  # others see only the compounds they are staff of
         staff = scope_of(current_user).compounds_with(STAFF_ROLES)
@@ -36,8 +36,8 @@ def company(org_id):
 @bp.route("/communities/<int:community_id>")
 @login_required
 def community(community_id):
-    require(current_user, "surveys.evaluation")
     community = get_community_or_404(current_user, community_id)
+    require(current_user, "surveys.evaluation")
     staff = scope_of(current_user).compounds_with(STAFF_ROLES)
     rows = satisfaction_rows(Campaign.community_id == community.id, Campaign.is_closed(now_utc()),
                              CampaignCompound.compound_id.in_(staff))

@@ -104,18 +104,17 @@ def question_new(survey_id):
     return _question_page(survey, form, status=form_status(form.errors or form.form_errors))
 
 
-def _question_of(survey, question_id) -> Question:
+def _question_or_404(question_id) -> tuple[Survey, Question]:
     question = db.session.get(Question, question_id)
-    if question is None or question.survey_id != survey.id:
+    if question is None:
         abort(404)
-    return question
+    return get_survey_or_404(current_user, question.survey_id), question
 
 
-@bp.route("/survey/<int:survey_id>/questions/<int:question_id>", methods=["GET", "POST"])
+@bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
 @login_required
-def question_edit(survey_id, question_id):
-    survey = get_survey_or_404(current_user, survey_id)
-    question = _question_of(survey, question_id)
+def question_edit(question_id):
+    survey, question = _question_or_404(question_id)
     require(current_user, "surveys.edit", survey)
     form = QuestionForm(obj=question if request.method == "GET" else None)
     if request.method == "GET":
@@ -127,11 +126,10 @@ def question_edit(survey_id, question_id):
     return _question_page(survey, form, question, status=form_status(form.errors or form.form_errors))
 
 
-@bp.route("/survey/<int:survey_id>/questions/<int:question_id>/delete", methods=["POST"])
+@bp.route("/questions/<int:question_id>/delete", methods=["POST"])
 @login_required
-def question_delete(survey_id, question_id):
-    survey = get_survey_or_404(current_user, survey_id)
-    question = _question_of(survey, question_id)
+def question_delete(question_id):
+    survey, question = _question_or_404(question_id)
     require(current_user, "surveys.edit", survey)
     form = CopyForm(name=survey.name)
     with refusals(form) as outcome:

@@ -16,14 +16,23 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.core.clock import TZ
 from portal.extensions import db
-from portal.orgs.models import Building, Community, Compound, Household, HouseholdMember
+from portal.orgs.models import (
+    Building,
+    Community,
+    Household,
+    HouseholdMember,
+    Organisation,
+    OrgKind,
+    Position,
+    Role,
+)
 from portal.surveys import services
 from portal.surveys.models import Campaign, Channel, Dimension, QuestionKind
 
 SEED = 20263
 #: compound → chance (per quarter, oldest first) that an overall rating is 4 or 5
 SATISFACTION = {
-    "阳光花园": (0.78, 0.80, 0.84, 0.86),
+    "阳光花园": (0.72, 0.74, 0.78, 0.80),
     "锦绣家园": (0.84, 0.89, 0.93, 0.96),
     "翠湖苑": (0.86, 0.90, 0.94, 0.97),
     "和平里小区": (0.6, 0.6, 0.6, 0.6),
@@ -40,33 +49,46 @@ COMMENTS = ("希望增加夜间巡逻。", "垃圾清运及时，点赞。", "�
 def load_surveys_demo(today: date):
     if db.session.scalar(select(Campaign.id).limit(1)) is not None:
         return None
+    from flask import current_app
+
+    from portal.core.transaction import commit
+
+    with current_app.test_request_context():  # each person's scope is computed once, as in a request
+        _load(today)
+        commit()
+    return None
+
+
+def _load(today: date) -> None:
     rng = random.Random(SEED)
     template = services.standard_template()
     db.session.flush()
-    worker = db.session.scalar(select(User).where(User.username == "demo_worker"))
     for community_name, launcher_name in COMMUNITIES.items():
         community = db.session.scalar(select(Community).where(Community.name == community_name))
         if community is None:
             continue
         launcher = _launcher(community, launcher_name)
+        worker = _holder(community, OrgKind.RESIDENTS_COMMITTEE, Role.COMMUNITY_WORKER)
         compounds = [c for c in community.compounds if c.name in SATISFACTION]
         for quarter in range(4):
             _quarter(template, community, compounds, launcher, worker, today, quarter, rng)
         if community_name == "和平社区":
             _open_campaign(template, compounds, launcher, worker, today, rng)
     db.session.flush()
-    return None
 
 
 def _launcher(community, username):
     if username:
         return db.session.scalar(select(User).where(User.username == username))
-    from portal.orgs.models import Organisation, OrgKind, Position, Role
+    return _holder(community, OrgKind.PARTY_COMMITTEE, Role.PARTY_SECRETARY)
 
+
+def _holder(community, kind, role):
+    """The first person holding `role` in the community's body of `kind`."""
     return db.session.scalar(select(User).join(Position, Position.user_id == User.id)
                              .join(Organisation, Organisation.id == Position.organisation_id)
-                             .where(Organisation.community_id == community.id, Organisation.kind == OrgKind.PARTY_COMMITTEE,
-                                    Position.role == Role.PARTY_SECRETARY))
+                             .where(Organisation.community_id == community.id, Organisation.kind == kind,
+                                    Position.role == role, Position.end_date.is_(None)).order_by(Position.id).limit(1))
 
 
 def _quarter(template, community, compounds, launcher, worker, today, quarter, rng):
@@ -90,7 +112,8 @@ def _open_campaign(template, compounds, launcher, worker, today, rng):
     for compound in compounds:
         if compound.name == "阳光花园":
             continue  # the demo resident's household can still answer
-        _answer(campaign, compound, SATISFACTION[compound.name][3], worker, rng, turnout=0.2)
+        _answer(campaign, compound, SATISFACTION[compound.name][3], worker, rng,
+                turnout=min(0.2, TURNOUT.get(compound.name, 1)))
 
 
 def _answer(campaign, compound, good, worker, rng, turnout=None):
@@ -99,7 +122,7 @@ def _answer(campaign, compound, good, worker, rng, turnout=None):
                                     .order_by(Household.id)).all()
     members = set(db.session.scalars(select(HouseholdMember.household_id).where(
         HouseholdMember.household_id.in_([h.id for h in households]))))
-    share = turnout if turnout is not None else TURNOUT.get(compound.name, rng.uniform(0.55, 0.8))
+    share = turnout if turnout is not None else TURNOUT.get(compound.name, rng.uniform(0.65, 0.9))
     for household in households:
         if household.id in members and compound.name == "阳光花园" and turnout is not None:
             continue
@@ -131,5 +154,3 @@ def _values(questions, good, rng):
             values[q.id] = rng.choice(COMMENTS)
     return values
 
-
-__all__ = ["load_surveys_demo", "Compound"]

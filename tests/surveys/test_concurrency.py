@@ -13,13 +13,13 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from portal import create_app
+from portal.auth.models import User
 from portal.config import TestConfig
 from portal.core.errors import RuleError
 from portal.extensions import db, limiter
+from portal.orgs.models import Household
 from portal.surveys import services
 from portal.surveys.models import Answer, AnswerItem, Campaign, Channel, Participation
-from portal.auth.models import User
-from portal.orgs.models import Household
 from tests.conftest import IsolatedClient, _empty_tables
 from tests.surveys.conftest import launch, values_for
 

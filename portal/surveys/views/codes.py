@@ -1,11 +1,10 @@
 """Household codes: the buildings of a campaign, a printable sheet per building, one reissued code."""
 
 from flask import abort, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-
-from flask_babel import gettext as _
 
 from portal.core.params import parse_id
 from portal.core.rendering import form_status, render

@@ -13,7 +13,12 @@ from portal.extensions import db
 from portal.surveys import labels, services
 from portal.surveys.forms import CopyForm, QuestionForm
 from portal.surveys.models import Campaign, CampaignCompound, Question, Survey
-from portal.surveys.permissions import campaign_visibility, editable_community_ids, get_survey_or_404, visible_surveys
+from portal.surveys.permissions import (
+    campaign_visibility,
+    editable_community_ids,
+    get_survey_or_404,
+    visible_surveys,
+)
 from portal.surveys.views import bp
 
 STATES = ("scheduled", "open", "closed")
@@ -98,9 +103,8 @@ def question_new(survey_id):
     survey = get_survey_or_404(current_user, survey_id)
     require(current_user, "surveys.edit", survey)
     form = QuestionForm()
-    if form.validate_on_submit():
-        if _save(survey, form).ok:
-            return hx_redirect(url_for("surveys.survey_detail", survey_id=survey.id))
+    if form.validate_on_submit() and _save(survey, form).ok:
+        return hx_redirect(url_for("surveys.survey_detail", survey_id=survey.id))
     return _question_page(survey, form, status=form_status(form.errors or form.form_errors))
 
 
@@ -120,9 +124,8 @@ def question_edit(question_id):
     if request.method == "GET":
         form.options.data = "\n".join(question.options or [])
         form.dimension.data = question.dimension or ""
-    if form.validate_on_submit():
-        if _save(survey, form, question).ok:
-            return hx_redirect(url_for("surveys.survey_detail", survey_id=survey.id))
+    if form.validate_on_submit() and _save(survey, form, question).ok:
+        return hx_redirect(url_for("surveys.survey_detail", survey_id=survey.id))
     return _question_page(survey, form, question, status=form_status(form.errors or form.form_errors))
 
 

@@ -9,7 +9,7 @@ channels do (resident, code, paper); only the campaigns' times are set in the pa
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -101,7 +101,7 @@ def _quarter(template, community, compounds, launcher, worker, today, quarter, r
                                         closes_at=now + timedelta(days=1))
     for compound in compounds:
         _answer(campaign, compound, SATISFACTION[compound.name][quarter], worker, rng)
-    campaign.opens_at, campaign.closes_at = start, start + timedelta(days=21)
+    campaign.opens_at, campaign.closes_at = start.astimezone(UTC), (start + timedelta(days=21)).astimezone(UTC)
 
 
 def _open_campaign(template, compounds, launcher, worker, today, rng):

@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
@@ -165,6 +165,7 @@ def launch_campaign(*, by, survey: Survey | None, compound_ids: list[int], title
                     closes_at: datetime, now: datetime | None = None) -> Campaign:
     """Open a campaign over compounds of one community; residents of those compounds are told."""
     now = now or now_utc()
+    opens_at, closes_at = opens_at.astimezone(UTC), closes_at.astimezone(UTC)  # stored as UTC (SQLite keeps no zone)
     if survey is None:
         raise RuleError(_l("请选择问卷。"), "survey_id")
     if not compound_ids:

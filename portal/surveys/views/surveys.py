@@ -10,6 +10,8 @@ from portal.core.permissions import can, require
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
 from portal.extensions import db
+from portal.orgs.models import Community, Compound, Organisation, OrgKind
+from portal.orgs.permissions import STAFF_ROLES, organisation_visibility, scope_of
 from portal.surveys import labels, services
 from portal.surveys.forms import CopyForm, QuestionForm
 from portal.surveys.models import Campaign, CampaignCompound, Question, Survey
@@ -50,7 +52,23 @@ def index():
         surveys = db.session.scalars(select(Survey).where(visible_surveys(current_user))
                                      .order_by(Survey.community_id.is_not(None), Survey.id)).all()
     return render("surveys/index.html", "results", campaigns=campaigns, surveys=surveys, now=now,
-                  filters={"state": state, "q": q}, labels=labels)
+                  filters={"state": state, "q": q}, labels=labels, **_evaluation_links())
+
+
+def _evaluation_links() -> dict:
+    """The dual-evaluation pages this user may open: their communities' rankings, the companies they see."""
+    if not can(current_user, "surveys.evaluation"):
+        return {"communities": [], "companies": []}
+    scope = scope_of(current_user)
+    staff = scope.compounds_with(STAFF_ROLES)
+    communities = db.session.execute(select(Community.id, Community.name).join(Compound).where(
+        Compound.id.in_(staff)).distinct().order_by(Community.name)).all()
+    served = select(CampaignCompound.company_id).where(CampaignCompound.compound_id.in_(staff))
+    companies = db.session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.kind == OrgKind.PROPERTY_COMPANY,
+        Organisation.id.in_(served) | Organisation.id.in_(scope.company_ids),
+        organisation_visibility(current_user)).order_by(Organisation.name)).all()
+    return {"communities": communities, "companies": companies}
 
 
 @bp.route("/survey/<int:survey_id>")

@@ -164,3 +164,19 @@ def test_launch_over_http_and_closes_before_it_opens_refused(app, sw):
     assert "结束时间必须晚于开始时间。" in refused.get_data(as_text=True)
     ok = post(client, "/surveys/campaigns/new", {**data, "closes_at": "2030-02-01T09:00"})
     assert ok.status_code == 303
+
+
+def test_a_reissued_code_replaces_the_printed_one(app, sw):
+    campaign = launch(sw)
+    worker = login_as(app.test_client(), sw["worker"])
+    building = sw["compound"].buildings[0]
+    printed = re.findall(r'data-testid="code">([A-Z0-9-]+)<', _sheet(worker, campaign, building))[0]
+    home = sorted(building.households, key=lambda h: (h.unit, h.room))[0]
+    response = post(worker, f"/surveys/campaigns/{campaign.id}/codes/reissue", {"household_id": home.id})
+    [fresh] = re.findall(r'data-testid="code">([A-Z0-9-]+)<', response.get_data(as_text=True))
+    assert fresh != printed
+    with pytest.raises(services.RuleError):
+        services.find_code(printed)
+    assert services.find_code(fresh).household_id == home.id
+    missing = post(worker, f"/surveys/campaigns/{campaign.id}/codes/reissue", {})
+    assert "请选择要补发入户码的住户。" in missing.get_data(as_text=True)

@@ -3,9 +3,21 @@ codes, and — kept apart on purpose — who took part and what was answered.
 
 Anonymity is a property of the schema: `Participation` names the household and never the answer;
 `Answer` and `AnswerItem` name the campaign and compound and never the household, carry no time and
-have random keys. Both answer tables and the participation table are WITHOUT ROWID on SQLite, so their
-rows are stored in the order of their random keys, not the order they were written (see
-services.reorder_after_close for PostgreSQL).
+have random keys (uuid4). Both are written in one transaction (services.submit).
+
+What remains linkable at the database level, and why it is acceptable:
+- Physical row order. SQLite: the three tables are WITHOUT ROWID, stored in the order of their random
+  keys, so there is no rowid and no insertion order to read. PostgreSQL appends rows to the heap, so
+  while a campaign runs `ctid` follows the order of writing in both tables; the periodic task
+  `surveys.reorder` (services.reorder_after_close, hourly) CLUSTERs them by their random keys, which
+  rewrites the heap in random order. Until it runs, someone reading ctid as the database owner could pair
+  the n-th participation with the n-th answer; that person could equally read the WAL or a backup taken
+  in between, which no schema prevents. Backups of the window keep that order.
+- Times. Answers have none. A household's `HouseholdCode.used_at` says when it answered by code, which
+  the participation implies anyway; paper forms record only the day keyed (`keyed_on`).
+- Content. A free text can name its writer; texts (like every breakdown) are shown only from K_MIN
+  answers on, and a compound's answers appear in the export only from K_MIN on; below that a compound
+  shows only its response rate (who took part is not what they answered).
 """
 
 from __future__ import annotations

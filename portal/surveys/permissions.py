@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.core.permissions import rule
 from portal.extensions import db
@@ -133,9 +134,12 @@ def campaign_visibility(user):
 
 
 def get_campaign_or_404(user, campaign_id: int) -> Campaign:
+    """The campaign, with its compounds and companies loaded up front (the pages list them)."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or not (campaign_compound_ids(campaign) & scope_of(user).compound_ids):
         abort(404)
+    db.session.scalars(select(CampaignCompound).where(CampaignCompound.campaign_id == campaign.id)
+                       .options(joinedload(CampaignCompound.compound), joinedload(CampaignCompound.company))).all()
     return campaign
 
 

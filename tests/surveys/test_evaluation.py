@@ -76,3 +76,22 @@ def test_live_rate_block_for_htmx(app, sw):
     assert re.search(r"0\.0%", html)
     bad = client.get(f"/surveys/campaigns/{campaign.id}", headers={"HX-Request": "true", "X-Block": "content"})
     assert bad.status_code == 400
+
+
+def test_campaign_page_query_count_does_not_grow_with_compounds(app, sw, count_queries):
+    from tests.conftest import make_compound, make_contract, make_org
+
+    client = login_as(app.test_client(), sw["secretary"])
+    small = launch(sw)
+    more = [make_compound(sw["community"]) for _ in range(3)]
+    for compound in more:
+        from portal.orgs.models import OrgKind
+
+        make_contract(compound, make_org(OrgKind.PROPERTY_COMPANY, street=sw["street"]))
+    db.session.commit()
+    big = launch(sw, compounds=[sw["compound"], *more])
+    for campaign in (small, big):
+        for page in ("", "/results"):
+            queries_for(client, f"/surveys/campaigns/{campaign.id}{page}", count_queries)
+    assert queries_for(client, f"/surveys/campaigns/{big.id}", count_queries) == \
+        queries_for(client, f"/surveys/campaigns/{small.id}", count_queries)

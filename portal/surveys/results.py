@@ -177,9 +177,11 @@ def pooled(rows: list[Row]) -> tuple[int, float | None]:
     return answers, (round(100 * satisfied / answers, 1) if answers >= K_MIN else None)
 
 
-def compare(campaign: Campaign) -> tuple[list[tuple], list[tuple]]:
-    """(compound id, name, answers, 满意率) and (company name, answers, 满意率) for one campaign."""
-    rows = satisfaction_rows(CampaignCompound.campaign_id == campaign.id)
+def compare(campaign: Campaign, compound_ids) -> tuple[list[tuple], list[tuple]]:
+    """(compound id, name, answers, 满意率) and (company name, answers, 满意率) for one campaign, over the
+    compounds given (those the reader is staff of)."""
+    rows = satisfaction_rows(CampaignCompound.campaign_id == campaign.id,
+                             CampaignCompound.compound_id.in_(list(compound_ids)))
     names = _names(Compound, {r.compound_id for r in rows})
     companies = _names(Organisation, {r.company_id for r in rows if r.company_id})
     compounds = [(r.compound_id, names[r.compound_id], r.answers, r.satisfaction) for r in rows]

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.core.clock import aware, now_utc, today
+from portal.core.clock import TZ, aware, now_utc, today
 from portal.core.errors import RuleError
 from portal.extensions import db
 from portal.notifications.services import notify
@@ -356,7 +356,7 @@ def submit(campaign: Campaign, household: Household, values: dict[int, object], 
             db.session.add(Participation(
                 campaign_id=campaign.id, household_id=household.id, channel=channel,
                 keyed_by_id=keyed_by.id if channel == Channel.PAPER else None,
-                keyed_on=now.astimezone(_tz()).date() if channel == Channel.PAPER else None))
+                keyed_on=now.astimezone(TZ).date() if channel == Channel.PAPER else None))
             db.session.flush()
     except IntegrityError:
         raise RuleError(ALREADY) from None
@@ -375,12 +375,6 @@ def submit(campaign: Campaign, household: Household, values: dict[int, object], 
     db.session.flush()
     db.session.add_all(_items(answer.id, campaign, values))
     db.session.flush()
-
-
-def _tz():
-    from portal.core.clock import TZ
-
-    return TZ
 
 
 def _check_complete(campaign: Campaign, values: dict) -> None:

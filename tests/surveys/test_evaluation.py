@@ -95,3 +95,16 @@ def test_campaign_page_query_count_does_not_grow_with_compounds(app, sw, count_q
             queries_for(client, f"/surveys/campaigns/{campaign.id}{page}", count_queries)
     assert queries_for(client, f"/surveys/campaigns/{big.id}", count_queries) == \
         queries_for(client, f"/surveys/campaigns/{small.id}", count_queries)
+
+
+def test_an_owners_committee_member_compares_only_their_own_compound(app, sw):
+    campaign = launch(sw, compounds=[sw["compound"], sw["other_compound"]])
+    _answer(campaign, households(sw["compound"]), [5, 5, 4, 3, 2, 4])
+    member = login_as(app.test_client(), sw["owners_member"])
+    html = member.get(f"/surveys/campaigns/{campaign.id}/results").get_data(as_text=True)
+    assert "阳光花园" in html and "锦绣家园" not in html
+    assert 'name="compound"' not in html  # one compound: nothing to choose
+    secretary = login_as(app.test_client(), sw["secretary"])
+    assert "锦绣家园" in secretary.get(f"/surveys/campaigns/{campaign.id}/results").get_data(as_text=True)
+    other = sw["other_compound"].id
+    assert member.get(f"/surveys/campaigns/{campaign.id}/results?compound={other}").status_code == 404

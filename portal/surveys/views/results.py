@@ -31,8 +31,7 @@ def results(campaign_id):
     require(current_user, "surveys.results", campaign)
     result, wanted = _results_for(campaign)
     staff = staff_compound_ids(current_user, campaign)
-    compounds, companies = compare(campaign) if staff else ([], [])
-    compounds = [row for row in compounds if row[0] in staff]
+    compounds, companies = compare(campaign, staff) if staff else ([], [])
     history = trend(wanted) if wanted else (trend(next(iter(result.compound_ids))) if len(result.compound_ids) == 1 else [])
     now = now_utc()
     return render("surveys/results.html", "live", campaign=campaign, result=result, labels=labels, now=now,

@@ -75,7 +75,10 @@ def _evaluation_links() -> dict:
 @login_required
 def survey_detail(survey_id):
     survey = get_survey_or_404(current_user, survey_id)
-    require(current_user, "surveys.edit") if survey.community_id is None else require(current_user, "surveys.edit", survey)
+    if survey.community_id is None:  # the standard template: for whoever may copy it
+        require(current_user, "surveys.edit")
+    else:
+        require(current_user, "surveys.edit", survey)
     return _survey_page(survey)
 
 

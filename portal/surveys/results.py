@@ -193,7 +193,7 @@ def compare(campaign: Campaign, compound_ids) -> tuple[list[tuple], list[tuple]]
 
 
 def trend(compound_id: int, campaign_ids=None) -> list[tuple]:
-    """(campaign title, answers, 满意率) over the compound's closed campaigns, oldest first."""
+    """(campaign title, month it opened, answers, 满意率) over the compound's closed campaigns, oldest first."""
     from portal.core.clock import now_utc
 
     conditions = [CampaignCompound.compound_id == compound_id, Campaign.is_closed(now_utc())]
@@ -201,7 +201,18 @@ def trend(compound_id: int, campaign_ids=None) -> list[tuple]:
         conditions.append(CampaignCompound.campaign_id.in_(list(campaign_ids)))
     rows = satisfaction_rows(*conditions)
     titles = _names(Campaign, {r.campaign_id for r in rows}, "title")
-    return [(titles[r.campaign_id], r.answers, r.satisfaction) for r in rows]
+    months = opening_months({r.campaign_id for r in rows})
+    return [(titles[r.campaign_id], months[r.campaign_id], r.answers, r.satisfaction) for r in rows]
+
+
+def opening_months(campaign_ids) -> dict[int, str]:
+    """campaign id → the local month it opened ("2026-03"): a short label for a chart's axis."""
+    from portal.core.clock import TZ, aware
+
+    if not campaign_ids:
+        return {}
+    rows = db.session.execute(select(Campaign.id, Campaign.opens_at).where(Campaign.id.in_(list(campaign_ids))))
+    return {cid: aware(opened).astimezone(TZ).strftime("%Y-%m") for cid, opened in rows}
 
 
 def _names(model, ids, column: str = "name") -> dict[int, str]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.core.clock import now_utc
+from portal.core.clock import TZ, aware, now_utc
 from portal.core.errors import RuleError
 from portal.extensions import db
 from portal.notifications.models import Notification
@@ -185,7 +185,8 @@ def test_closing_makes_results_final_and_refuses_answers(app, sw):
         services.submit(campaign, households(sw["compound"])[5], values_for(campaign), channel=Channel.ONLINE)
     with pytest.raises(RuleError, match="已经结束"):
         services.close_campaign(campaign, by=sw["secretary"])
-    assert trend(sw["compound"].id) == [(campaign.title, 5, 80.0)]
+    month = aware(campaign.opens_at).astimezone(TZ).strftime("%Y-%m")
+    assert trend(sw["compound"].id) == [(campaign.title, month, 5, 80.0)]
     with pytest.raises(RuleError):
         services.close_campaign(launch(sw), by=sw["worker"])
 

@@ -10,7 +10,7 @@ from portal.orgs.models import Compound
 from portal.orgs.permissions import STAFF_ROLES, get_community_or_404, scope_of
 from portal.surveys.models import K_MIN, TARGET, Campaign, CampaignCompound
 from portal.surveys.permissions import get_company_or_404
-from portal.surveys.results import _names, pooled, satisfaction_rows
+from portal.surveys.results import _names, opening_months, pooled, satisfaction_rows
 from portal.surveys.views import bp
 
 
@@ -28,7 +28,8 @@ def company(org_id):
     by_campaign: dict[int, list] = {}
     for r in rows:
         by_campaign.setdefault(r.campaign_id, []).append(r)
-    over_time = [(titles[cid], *pooled(group)) for cid, group in by_campaign.items()]
+    months = opening_months(set(by_campaign))
+    over_time = [(titles[cid], months[cid], *pooled(group)) for cid, group in by_campaign.items()]
     table = [(titles[r.campaign_id], compounds[r.compound_id], r.answers, r.satisfaction) for r in rows]
     return render("surveys/company.html", (), org=org, over_time=over_time, table=table, k=K_MIN, target=TARGET)
 

@@ -36,6 +36,13 @@ class QuestionResult:
     mean: float | None = None
     texts: list[str] = field(default_factory=list)
 
+    @property
+    def satisfied_share(self) -> float | None:
+        """Share of ratings of 4 or 5 (%): the dimension's own 满意率, compared with TARGET."""
+        if self.hidden or self.question.kind != QuestionKind.RATING or not self.answers:
+            return None
+        return round(100 * (self.counts[4] + self.counts[5]) / self.answers, 1)
+
 
 @dataclass
 class Results:
@@ -127,7 +134,7 @@ def below_target(campaign: Campaign, compound_id: int) -> list[dict]:
     result = campaign_results(campaign, [compound_id])
     rows = []
     for qr in result.dimensions:
-        share = round(100 * (qr.counts[4] + qr.counts[5]) / qr.answers, 1)
+        share = qr.satisfied_share
         if share < TARGET:
             rows.append({"dimension": qr.question.dimension, "question": qr.question.text, "answers": qr.answers,
                          "mean": qr.mean, "satisfaction": share, "target": TARGET})

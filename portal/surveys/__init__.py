@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.core.modules import add_demo, add_nav, add_task, add_todos
 
+ANNOUNCE_EVERY = 300  # seconds between looks for campaigns that closed by their end time
 REORDER_EVERY = 3600  # seconds between rewrites of the anonymous tables in key order (PostgreSQL)
 
 
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     add_nav(app, "surveys.index", _l("满意度测评"), "surveys", rule="surveys.index", order=40)
     add_todos(app, todos)
     add_task(app, "surveys.reorder", services.reorder_after_close, every_seconds=REORDER_EVERY)
+    add_task(app, "surveys.announce", services.announce_results, every_seconds=ANNOUNCE_EVERY)
     add_demo(app, _load_demo, order=40)
 
 

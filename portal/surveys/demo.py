@@ -102,6 +102,7 @@ def _quarter(template, community, compounds, launcher, worker, today, quarter, r
     for compound in compounds:
         _answer(campaign, compound, SATISFACTION[compound.name][quarter], worker, rng)
     campaign.opens_at, campaign.closes_at = start.astimezone(UTC), (start + timedelta(days=21)).astimezone(UTC)
+    campaign.results_announced_at = campaign.closes_at  # long past: no fresh notices for old results
 
 
 def _open_campaign(template, compounds, launcher, worker, today, rng):

@@ -146,6 +146,8 @@ class Campaign(TimestampMixin, db.Model):
     #: set to the moment of an early close, so "closed" is always `closes_at <= now`
     closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    #: when the residents were told that the results are published (set once, after close)
+    results_announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     survey = relationship("Survey")
     community = relationship("Community")
     created_by = relationship("User")

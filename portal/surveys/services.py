@@ -202,14 +202,32 @@ def launch_campaign(*, by, survey: Survey | None, compound_ids: list[int], title
     return campaign
 
 
-def _notify_residents(campaign: Campaign, compound_ids) -> None:
-    users = db.session.scalars(
+def _residents(compound_ids) -> list[int]:
+    return db.session.scalars(
         select(HouseholdMember.user_id).join(Household, Household.id == HouseholdMember.household_id)
         .join(Building, Building.id == Household.building_id).where(Building.compound_id.in_(compound_ids))
         .distinct().order_by(HouseholdMember.user_id)).all()
+
+
+def _notify_residents(campaign: Campaign, compound_ids) -> None:
     link = f"/surveys/campaigns/{campaign.id}/answer"
-    for user_id in users:
+    for user_id in _residents(compound_ids):
         notify(user_id, "surveys.launched", link=link, title=campaign.title)
+
+
+def announce_results(now: datetime | None = None) -> int:
+    """Tell the residents of each campaign that has closed (by hand or by its end time) that their
+    compound's results are published; each campaign once. A periodic task, and part of closing."""
+    now = now or now_utc()
+    campaigns = db.session.scalars(select(Campaign).where(
+        Campaign.is_closed(now), Campaign.results_announced_at.is_(None)).order_by(Campaign.id)).all()
+    for campaign in campaigns:
+        campaign.results_announced_at = now
+        link = f"/surveys/campaigns/{campaign.id}/results"
+        for user_id in _residents([s.compound_id for s in campaign.scopes]):
+            notify(user_id, "surveys.published", link=link, title=campaign.title)
+    db.session.flush()
+    return len(campaigns)
 
 
 def close_campaign(campaign: Campaign, *, by, now: datetime | None = None) -> None:
@@ -220,6 +238,7 @@ def close_campaign(campaign: Campaign, *, by, now: datetime | None = None) -> No
     if aware(campaign.opens_at) >= now:  # closed before it ever opened
         campaign.opens_at = now - timedelta(seconds=1)
     db.session.flush()
+    announce_results(now)
 
 
 # --- household codes ----------------------------------------------------------------------------------

@@ -209,3 +209,18 @@ def test_sheet_issues_codes_for_households_that_have_not_answered(app, sw):
     assert len(slips) == len(building.households) - 1
     assert len({code for _h, code in slips}) == len(slips)
     assert make_user  # fixture factories stay importable for other tests
+
+
+def test_residents_are_told_once_when_results_are_published(app, sw):
+    campaign = launch(sw)
+    ended = launch(sw, title="已到期的测评")
+    ended.closes_at = now_utc() - timedelta(minutes=1)
+    ended.opens_at = now_utc() - timedelta(days=1)
+    db.session.commit()
+    assert services.announce_results() == 1  # the one that ended by its time
+    services.close_campaign(campaign, by=sw["secretary"])  # closing by hand announces at once
+    db.session.commit()
+    assert services.announce_results() == 0
+    keys = db.session.scalars(select(Notification.key).where(Notification.user_id == sw["resident"].id)
+                              .order_by(Notification.id)).all()
+    assert keys.count("surveys.published") == 2

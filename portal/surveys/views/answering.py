@@ -22,7 +22,7 @@ from portal.surveys.views import bp
 
 
 def _code_limit() -> str:
-    return current_app.config.get("SURVEY_CODE_RATE_LIMIT", "10 per minute;50 per hour")
+    return current_app.config["SURVEY_CODE_RATE_LIMIT"]
 
 
 def _bad_code(response) -> bool:

@@ -47,6 +47,8 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")  # failures per address
     LOGIN_NAME_RATE_LIMIT = os.environ.get("LOGIN_NAME_RATE_LIMIT", "30 per hour")  # failures per account name
+    # wrong survey household codes per address (portal.surveys.views.answering)
+    SURVEY_CODE_RATE_LIMIT = os.environ.get("SURVEY_CODE_RATE_LIMIT", "10 per minute;50 per hour")
     PAGE_SIZE = 20
     #: proxies in front of the portal that set X-Forwarded-For/-Proto (behind nginx: 1); 0 trusts none
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))

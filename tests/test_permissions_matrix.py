@@ -18,12 +18,16 @@ STAFF = ALL - {Role.RESIDENT, Role.PROPERTY_STAFF}  # property staff see only th
 HIDDEN = {Role.PROPERTY_STAFF: {"household", "member"}, Role.RESIDENT: {"company"}}  # residents see no organisation pages
 # Routes that answer 404 to every role not allowed: for the others not even the object exists (an
 # account: only street administrators may learn that an id is one; a home: only its residents have one).
-UNSEEN = {"figures.report_status", "figures.report_file", "orgs.my_home", "orgs.person_edit", "orgs.person_disable", "orgs.person_enable", "orgs.person_password"}
+UNSEEN = {"figures.report_status", "figures.report_file", "orgs.my_home", "orgs.person_edit", "orgs.person_disable", "orgs.person_enable", "orgs.person_password",
+          # a community's own surveys exist only for those who may edit them; a company's page only for staff
+          "surveys.survey_detail", "surveys.survey_copy", "surveys.question_new", "surveys.question_edit",
+          "surveys.question_delete", "surveys.company"}
 ADMIN = {Role.STREET_ADMIN}
 COMMUNITY = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER}
 PERSONAL = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.PROPERTY_MANAGER,
             Role.RESIDENT}
 REPAIR_DISPATCH = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER}
+SURVEY_LAUNCH = {Role.PARTY_SECRETARY, Role.OWNERS_COMMITTEE}
 REPAIR_HANDLERS = (STAFF | {Role.PROPERTY_STAFF}) - {Role.OWNERS_COMMITTEE}
 
 # endpoint: (method, object kind in the URL or None, roles allowed on an in-scope object)
@@ -95,6 +99,28 @@ MATRIX = {
     "repairs.resolve": ("POST", "repair", REPAIR_HANDLERS),
     "repairs.return_visit": ("POST", "repair", REPAIR_HANDLERS),
     "repairs.evaluate": ("POST", "repair", {Role.RESIDENT}),
+    # surveys: the "campaign" is open, launched by the party secretary over the resident's compound; the
+    # "survey" is the community's own copy of the standard template
+    "surveys.index": ("GET", None, ALL - {Role.PROPERTY_STAFF}),
+    "surveys.survey_detail": ("GET", "survey", SURVEY_LAUNCH),
+    "surveys.survey_copy": ("POST", "survey", SURVEY_LAUNCH),
+    "surveys.question_new": ("GET", "survey", SURVEY_LAUNCH),
+    "surveys.question_edit": ("GET", "question", SURVEY_LAUNCH),
+    "surveys.question_delete": ("POST", "question", SURVEY_LAUNCH),
+    "surveys.campaign_new": ("GET", None, SURVEY_LAUNCH),
+    "surveys.campaign_detail": ("GET", "campaign", ALL),
+    "surveys.thanks": ("GET", "campaign", ALL),
+    "surveys.answer": ("GET", "campaign", {Role.RESIDENT}),
+    "surveys.code_answer": ("GET", None, ALL),  # also without an account: the QR opens it
+    "surveys.paper": ("GET", "campaign", {Role.COMMUNITY_WORKER}),
+    "surveys.codes": ("GET", "campaign", SURVEY_LAUNCH | {Role.COMMUNITY_WORKER}),
+    "surveys.code_sheet": ("POST", "campaign", SURVEY_LAUNCH | {Role.COMMUNITY_WORKER}),
+    "surveys.code_reissue": ("POST", "campaign", SURVEY_LAUNCH | {Role.COMMUNITY_WORKER}),
+    "surveys.results": ("GET", "campaign", STAFF),
+    "surveys.export_xlsx": ("GET", "campaign", STAFF),
+    "surveys.community": ("GET", "community", ALL - {Role.RESIDENT}),
+    "surveys.company": ("GET", "survey_company", ALL - {Role.RESIDENT}),
+    "surveys.campaign_close": ("POST", "campaign", SURVEY_LAUNCH),  # last: it closes the campaign
 }
 # Routes outside the matrix on purpose: they act on the caller alone.
 SELF_ONLY = {"auth.login", "auth.logout", "auth.reauth", "auth.change_password", "auth.set_language",
@@ -136,7 +162,37 @@ def objects(world, inside: bool):
         "person": ("user_id", (world["users"][Role.OWNERS_COMMITTEE] if inside else _far_person(world)).id),
         "photo": ("photo_id", _board_photo(compound, world["users"][Role.RESIDENT]).id),
         "repair": ("request_id", _repair(world, inside).id),
+        **_survey_objects(world, inside),
     }
+
+
+def _survey_objects(world, inside):
+    """A community's copy of the standard template and an open campaign over the compound (inside), or
+    the same in the far street (outside)."""
+    from datetime import timedelta
+
+    from portal.extensions import db
+    from portal.orgs.models import OrgKind
+    from portal.surveys import services
+    from tests.conftest import make_contract, make_org, make_user
+
+    if inside:
+        community, compound, launcher = world["community"], world["compound"], world["users"][Role.PARTY_SECRETARY]
+        company = world["company"]
+    else:
+        community, compound = world["far_community"], world["far_compound"]
+        launcher = make_user("远方书记", role=Role.PARTY_SECRETARY,
+                             org=make_org(OrgKind.PARTY_COMMITTEE, community=community))
+        company = make_org(OrgKind.PROPERTY_COMPANY, street=world["far_street"], name="远方物业")
+        if not compound.contracts:
+            make_contract(compound, company)
+    survey = services.copy_survey(services.standard_template(), community_id=community.id, by=launcher)
+    now = services.now_utc()
+    campaign = services.launch_campaign(by=launcher, survey=survey, compound_ids=[compound.id], title="测评",
+                                        opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=3))
+    db.session.commit()
+    return {"survey": ("survey_id", survey.id), "question": ("question_id", survey.questions[0].id),
+            "campaign": ("campaign_id", campaign.id), "survey_company": ("org_id", company.id)}
 
 
 @pytest.fixture(autouse=True)

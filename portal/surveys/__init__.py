@@ -1,0 +1,30 @@
+"""Satisfaction surveys (满意度测评): one anonymous answer per household, by phone, code or paper."""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from portal.core.modules import add_demo, add_nav, add_task, add_todos
+
+ANNOUNCE_EVERY = 300  # seconds between looks for campaigns that closed by their end time
+REORDER_EVERY = 3600  # seconds between rewrites of the anonymous tables in key order (PostgreSQL)
+
+
+def init_app(app: Flask) -> None:
+    import portal.surveys.models  # noqa: F401  (Alembic and create_all see the whole schema)
+    from portal.surveys import notices, permissions, services  # noqa: F401  (registers the rules)
+    from portal.surveys.todos import todos
+    from portal.surveys.views import bp
+
+    app.register_blueprint(bp)
+    notices.register()
+    add_nav(app, "surveys.index", _l("满意度测评"), "surveys", rule="surveys.index", order=40)
+    add_todos(app, todos)
+    add_task(app, "surveys.reorder", services.reorder_after_close, every_seconds=REORDER_EVERY)
+    add_task(app, "surveys.announce", services.announce_results, every_seconds=ANNOUNCE_EVERY)
+    add_demo(app, _load_demo, order=40)
+
+
+def _load_demo(today):
+    from portal.surveys import demo
+
+    return demo.load_surveys_demo(today)

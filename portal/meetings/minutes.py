@@ -89,8 +89,13 @@ def answer(meeting: Meeting, *, by, confirmed: bool, comment: str | None = None,
         raise Conflict(_l("纪要已更新为新版本，请阅读后再确认。"))
     party = represented_party(by, meeting)
     comment = text(comment, _l("请写明需要更正的内容。"), "comment", 1000, required=not confirmed)
-    existing = db.session.scalar(select(Confirmation).where(Confirmation.version_id == version.id,
-                                                            Confirmation.party == party))
+    settle(link(meeting), CONFIRM_NOW, by.id)
+    # Read what is stored without writing anything yet: two people answering at once meet at the commit
+    # (the unique answer per party, and the version row below), never in a lock held half-way.
+    with db.session.no_autoflush:
+        existing = db.session.scalar(select(Confirmation).where(Confirmation.version_id == version.id,
+                                                                Confirmation.party == party))
+        already = confirmed_parties(version)
     if existing is not None and existing.answer == Answer.CONFIRMED:
         raise RuleError(_l("您所代表的单位已经确认过这一版纪要。"))
     if existing is None:
@@ -99,14 +104,14 @@ def answer(meeting: Meeting, *, by, confirmed: bool, comment: str | None = None,
     existing.user_id, existing.at = by.id, now_utc()
     existing.answer = Answer.CONFIRMED if confirmed else Answer.CORRECTION
     existing.comment, existing.reply = comment, None
-    settle(link(meeting), CONFIRM_NOW, by.id)
     version.answers_count = (version.answers_count or 0) + 1  # concurrent answers meet at this row
-    db.session.flush()
     if not confirmed:
         notify(meeting.convener_id, "meetings.correction_asked", link=link(meeting), title=meeting.title)
-    elif confirmed_parties(version) >= set(Party.THREE):
+    elif already | {party} >= set(Party.THREE):
         version.locked_at = now_utc()
-        for user_id in {*invitee_ids(meeting), meeting.convener_id}:
+        with db.session.no_autoflush:
+            told = {*invitee_ids(meeting), meeting.convener_id}
+        for user_id in told:
             notify(user_id, "meetings.locked", link=link(meeting), title=meeting.title)
     return existing
 

@@ -69,7 +69,8 @@ def _times(starts_at: datetime | None, ends_at: datetime | None) -> tuple[dateti
         raise RuleError(_l("请填写开始时间。"), "starts_at")
     if ends_at is None:
         raise RuleError(_l("请填写结束时间。"), "ends_at")
-    starts_at, ends_at = aware(starts_at), aware(ends_at)
+    starts_at = aware(starts_at).replace(second=0, microsecond=0)  # meetings are set to the minute
+    ends_at = aware(ends_at).replace(second=0, microsecond=0)
     if starts_at <= now_utc():
         raise RuleError(_l("会议时间不能早于现在。"), "starts_at")
     if ends_at <= starts_at:
@@ -349,10 +350,10 @@ def remove_item(meeting: Meeting, item: AgendaItem, *, by) -> None:
 
 def agenda_entries(source_kind: str, source_id: int) -> list[tuple[Meeting, AgendaItem]]:
     """The meetings (not cancelled) whose agenda has this source: for its page's "on the agenda of …"."""
-    return list(db.session.execute(
+    return [tuple(row) for row in db.session.execute(
         select(Meeting, AgendaItem).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
         .where(AgendaItem.source_kind == source_kind, AgendaItem.source_id == source_id,
-               Meeting.status == MeetingStatus.SCHEDULED).order_by(Meeting.starts_at)).tuples())
+               Meeting.status == MeetingStatus.SCHEDULED).order_by(Meeting.starts_at))]
 
 
 # --- residents' (and other modules') proposals -----------------------------------------------------------

@@ -12,6 +12,7 @@ from portal.meetings.models import Meeting, MeetingStatus, ReminderSent
 from portal.meetings.services import _about, invitee_ids, link, reminder_minutes
 from portal.notifications.services import notify
 
+
 def send_reminders(now: datetime | None = None) -> int:
     """Remind invitees `minutes` before each scheduled meeting; the unique (meeting, minutes) row makes
     each reminder go out once even with several instances running this task."""

@@ -95,8 +95,8 @@ def test_another_module_registers_a_source_and_proposes_through_it(mworld):
     item = services.accept_proposal(proposal, meeting, by=mworld["secretary"])
     assert (item.source_kind, item.source_id) == ("testsource", 7)
     assert services.agenda_entries("testsource", 7) == [(meeting, item)]
-    from tests.meetings.conftest import start_now
     from portal.meetings import resolutions
+    from tests.meetings.conftest import start_now
 
     start_now(meeting)
     resolution = resolutions.add_resolution(meeting, by=mworld["secretary"], what="整改", item_id=item.id,

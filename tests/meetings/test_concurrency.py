@@ -40,9 +40,8 @@ def test_two_sign_ins_at_once_one_wins(app, mworld):  # noqa: F811
 
 
 def test_two_confirmations_for_one_party_at_once_one_wins(app, mworld):  # noqa: F811
-    from tests.conftest import make_user
-
     from portal.meetings.models import Invitee
+    from tests.conftest import make_user
 
     meeting, _item = held_meeting(mworld)
     second_rep = make_user("物业副经理", role="property_manager", org=mworld["company"])

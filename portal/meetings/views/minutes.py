@@ -7,9 +7,9 @@ from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from portal.core.errors import RuleError
 from portal.core.permissions import require
 from portal.core.rendering import render
-from portal.core.errors import RuleError
 from portal.extensions import db
 from portal.meetings import forms, minutes, services
 from portal.meetings.models import Attendance, Confirmation, Invitee, Resolution

@@ -38,7 +38,7 @@ def proposals():
     if status in ("open", "accepted", "declined"):
         query = query.where(Proposal.status == status)
     page = paginate(query.order_by(Proposal.status != "open", Proposal.id.desc()))
-    return render("meetings/proposals.html", "results", page=page, status=status, may_propose=bool(residents_compounds(current_user)))
+    return render("meetings/proposals.html", "results", page=page, shown=status, may_propose=bool(residents_compounds(current_user)))
 
 
 def _compound_choices():

@@ -61,7 +61,7 @@ def follow_up():
     page = paginate(query.order_by(overdue_first, Resolution.deadline, Resolution.id), scalars=False)
     communities = db.session.execute(select(Community.id, Community.name).where(
         Community.id.in_(visible_community_ids(current_user))).order_by(Community.name)).all()
-    return render("meetings/follow_up.html", "results", page=page, mine=mine, status=status, community=community,
+    return render("meetings/follow_up.html", "results", page=page, mine=mine, shown=status, community=community,
                   communities=communities, today=on)
 
 

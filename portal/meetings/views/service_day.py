@@ -14,9 +14,9 @@ from portal.core.transaction import refusals
 from portal.extensions import db
 from portal.meetings import forms, series
 from portal.meetings.permissions import convener_communities
+from portal.meetings.views import bp
 from portal.orgs.models import Community
 from portal.orgs.permissions import get_community_or_404, scope_of
-from portal.meetings.views import bp
 
 
 def _communities():
@@ -45,8 +45,10 @@ def service_day():
 def service_day_mark():
     require(current_user, "orgs.communities")
     form = forms.StageForm()
-    community_id = parse_id(form.community_id.data)
-    community = get_community_or_404(current_user, community_id or 0)
+    communities = _communities()
+    if not communities:
+        abort(404)
+    community = get_community_or_404(current_user, parse_id(form.community_id.data) or communities[0][0])
     month = parse_day(form.month.data) or series.this_month()
     if form.validate_on_submit():
         with refusals(form) as outcome:

@@ -255,7 +255,15 @@ def _meeting(world, inside):
 
     from portal.core.clock import now_utc
     from portal.extensions import db
-    from portal.meetings.models import AgendaItem, Confirmation, Invitee, Meeting, MinutesVersion, Proposal, Resolution
+    from portal.meetings.models import (
+        AgendaItem,
+        Confirmation,
+        Invitee,
+        Meeting,
+        MinutesVersion,
+        Proposal,
+        Resolution,
+    )
     from portal.orgs.models import OrgKind
     from tests.conftest import make_org, make_user
 

@@ -46,7 +46,7 @@ def next_occurrence(meeting: Meeting, *, by) -> Meeting:
     if later:
         raise RuleError(_l("这个系列的下一次会议已经安排。"))
     start, end = local(meeting.starts_at), local(meeting.ends_at)
-    proposed = {c.key for c in proposed_invitees(meeting.community_id, meeting.compound_id)}
+    proposed = {c.key for c in proposed_invitees(meeting.community_id, meeting.compound_id, by.id)}
     invited = db.session.execute(select(Invitee.user_id, Invitee.organisation_id, Invitee.party)
                                  .where(Invitee.meeting_id == meeting.id)).all()
     keys = [f"{u}-{o or 0}" for u, o, _p in invited if f"{u}-{o or 0}" in proposed]

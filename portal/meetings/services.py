@@ -141,9 +141,13 @@ def _people_in(org_ids) -> list[tuple]:
         .order_by(Organisation.kind, Organisation.name, User.name)).all()
 
 
-def proposed_invitees(community_id: int, compound_id: int | None) -> list[Candidate]:
+def proposed_invitees(community_id: int, compound_id: int | None, convener_id: int | None = None) -> list[Candidate]:
     """The 1 and the 3 from the structure: the compound's party branch and the community party committee,
-    the residents' committee, the owners' committee(s) and the property company(ies) under current contract."""
+    the residents' committee, the owners' committee(s) and the property company(ies) under current contract.
+
+    A cross-appointed person (交叉任职) is proposed once, for one party: the convener for the 1, anyone else
+    for the party with the fewest other people proposed (the property manager who also sits on the party
+    committee comes for the property company, which has nobody else), the 3 before the 1 on a tie."""
     compounds = _compound_ids(community_id, compound_id)
     companies = {c.company_id for c in current_contracts(compounds).values()}
     orgs = set(db.session.scalars(select(Organisation.id).where(
@@ -151,14 +155,24 @@ def proposed_invitees(community_id: int, compound_id: int | None) -> list[Candid
          & Organisation.kind.in_([OrgKind.PARTY_COMMITTEE, OrgKind.RESIDENTS_COMMITTEE]))
         | (Organisation.compound_id.in_(compounds) & Organisation.kind.in_([OrgKind.PARTY_BRANCH, OrgKind.OWNERS_COMMITTEE]))
         | Organisation.id.in_(companies or [0]))))
-    seen, result = set(), []
+    by_user: dict[int, list[Candidate]] = {}
     for user_id, name, org_id, org_name, kind, title, role in _people_in(orgs):
         party = PARTY_OF_KIND[kind]
-        if role in PROPOSED_ROLES[party] and (user_id, org_id) not in seen:
-            seen.add((user_id, org_id))
-            result.append(Candidate(user_id, name, org_id, org_name, title, party))
-    order = {p: i for i, p in enumerate(Party.QUORUM)}
-    return sorted(result, key=lambda c: order[c.party])
+        if role in PROPOSED_ROLES[party] and all(c.organisation_id != org_id for c in by_user.get(user_id, [])):
+            by_user.setdefault(user_id, []).append(Candidate(user_id, name, org_id, org_name, title, party))
+    people_per_party: dict[str, int] = {}
+    for options in by_user.values():
+        for party in {c.party for c in options}:
+            people_per_party[party] = people_per_party.get(party, 0) + 1
+    order = {p: i for i, p in enumerate((*Party.THREE, Party.PARTY))}
+
+    def preference(candidate: Candidate):
+        convener_first = 0 if (candidate.user_id == convener_id and candidate.party == Party.PARTY) else 1
+        return convener_first, people_per_party[candidate.party], order[candidate.party]
+
+    chosen = [min(options, key=preference) for options in by_user.values()]
+    quorum = {p: i for i, p in enumerate(Party.QUORUM)}
+    return sorted(chosen, key=lambda c: (quorum[c.party], c.organisation, c.name))
 
 
 def x_candidates(user, community_id: int, compound_id: int | None) -> list[Candidate]:
@@ -208,7 +222,7 @@ def convene(*, by, community_id: int, compound_id: int | None, title: str, kind:
     starts_at, ends_at = _times(starts_at, ends_at)
     place = text(place, _l("请填写会议地点。"), "place", 100)
     reminders = parse_reminders(reminders)
-    proposed = {c.key: c for c in proposed_invitees(community_id, compound_id)}
+    proposed = {c.key: c for c in proposed_invitees(community_id, compound_id, by.id)}
     chosen = []
     for key in invite_keys:
         if key not in proposed:

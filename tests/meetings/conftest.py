@@ -43,7 +43,7 @@ def convene(w, *, by=None, starts_in=timedelta(days=2), length=timedelta(hours=1
     community_id = w["community"].id
     keys = kw.pop("invite_keys", None)
     if keys is None:
-        keys = [c.key for c in services.proposed_invitees(community_id, compound.id if compound else None)]
+        keys = [c.key for c in services.proposed_invitees(community_id, compound.id if compound else None, by.id)]
     start = now_utc() + starts_in
     meeting = services.convene(by=by, community_id=community_id, compound_id=compound.id if compound else None,
                                title=kw.pop("title", "第一次联席会议"), kind=kw.pop("kind", "regular"), starts_at=start,

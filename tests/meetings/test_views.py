@@ -19,7 +19,7 @@ def _local(delta):
 
 
 def _form(w, **changes):
-    keys = [c.key for c in services.proposed_invitees(w["community"].id, w["compound"].id)]
+    keys = [c.key for c in services.proposed_invitees(w["community"].id, w["compound"].id, w["secretary"].id)]
     data = {"place_of": f"c{w['compound'].id}", "title": "三月联席会议", "kind": "regular", "starts_at": _local(timedelta(days=2)),
             "ends_at": _local(timedelta(days=2, hours=2)), "place": "党群服务中心", "reminders": "1440,60", "invite": keys}
     data.update(changes)

@@ -62,7 +62,7 @@ def _render(form, status=200):
     allowed = community_id is not None and (
         (compound_id is None and community_id in convener_communities(current_user))
         or compound_id in convener_compounds(current_user))
-    proposed = services.proposed_invitees(community_id, compound_id) if allowed else []
+    proposed = services.proposed_invitees(community_id, compound_id, current_user.id) if allowed else []
     extra = services.x_candidates(current_user, community_id, compound_id) if allowed else []
     proposed_keys = {c.key for c in proposed}
     extra = [c for c in extra if c.user_id not in {p.user_id for p in proposed}]

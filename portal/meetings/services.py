@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -69,8 +69,9 @@ def _times(starts_at: datetime | None, ends_at: datetime | None) -> tuple[dateti
         raise RuleError(_l("请填写开始时间。"), "starts_at")
     if ends_at is None:
         raise RuleError(_l("请填写结束时间。"), "ends_at")
-    starts_at = aware(starts_at).replace(second=0, microsecond=0)  # meetings are set to the minute
-    ends_at = aware(ends_at).replace(second=0, microsecond=0)
+    # stored in UTC (SQLite keeps only the wall-clock time), set to the minute
+    starts_at = aware(starts_at).astimezone(UTC).replace(second=0, microsecond=0)
+    ends_at = aware(ends_at).astimezone(UTC).replace(second=0, microsecond=0)
     if starts_at <= now_utc():
         raise RuleError(_l("会议时间不能早于现在。"), "starts_at")
     if ends_at <= starts_at:

@@ -50,6 +50,21 @@ def test_reminders_go_out_once_per_offset(mworld):
     assert tasks.send_reminders(aware(meeting.starts_at) - timedelta(minutes=10)) == 0
 
 
+def test_times_typed_in_shanghai_are_kept(mworld):
+    from datetime import datetime
+
+    start = (datetime.now(TZ) + timedelta(days=3)).replace(hour=19, minute=30, second=0, microsecond=0)
+    keys = [c.key for c in services.proposed_invitees(mworld["community"].id, mworld["compound"].id, mworld["secretary"].id)]
+    meeting = services.convene(by=mworld["secretary"], community_id=mworld["community"].id, compound_id=mworld["compound"].id,
+                               title="晚间会议", kind="regular", starts_at=start, ends_at=start + timedelta(hours=1),
+                               place="会议室", invite_keys=keys)
+    db.session.commit()
+    db.session.expire_all()
+    assert services.local(meeting.starts_at).strftime("%H:%M") == "19:30"
+    [event] = Calendar.from_ical(calendar.meeting_ics(meeting, "http://x/")).walk("VEVENT")
+    assert event.decoded("dtstart").strftime("%H:%M") == "19:30"
+
+
 def test_reminders_are_configurable(mworld):
     meeting = convene(mworld, starts_in=timedelta(hours=30), reminders="120")
     assert meeting.reminders == "120"

@@ -301,8 +301,7 @@ def _meeting(world, inside):
     db.session.add_all([answer, resolution, proposal])
     db.session.commit()
     return {"meeting": ("meeting_id", meeting.id),
-            "agenda_item": (None, {"meeting_id": meeting.id, "item_id": item.id}),
-            "answer": (None, {"meeting_id": meeting.id, "answer_id": answer.id}),
+            "agenda_item": ("item_id", item.id), "answer": ("answer_id", answer.id),
             "resolution": ("resolution_id", resolution.id), "proposal": ("proposal_id", proposal.id)}
 
 
@@ -312,10 +311,7 @@ def _call(client, app, endpoint, method, kind, objs):
     kwargs = {}
     if kind is not None:
         name, value = objs[kind]
-        if name is None:  # an object addressed by several ids (a meeting's agenda item)
-            kwargs.update(value)
-        else:
-            kwargs[name] = value
+        kwargs[name] = value
     with app.test_request_context():
         url = url_for(endpoint, **kwargs)
     if method == "GET":

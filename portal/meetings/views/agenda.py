@@ -43,18 +43,18 @@ def agenda_add(meeting_id: int):
     return run_step("agenda", meeting_id, forms.AgendaForm, act, _l("已加入议程。"))
 
 
-def _item(meeting_id: int, item_id: int):
-    meeting = get_meeting_or_404(current_user, meeting_id)
+def _item(item_id: int):
     item = db.session.get(AgendaItem, item_id)
-    if item is None or item.meeting_id != meeting.id:
+    if item is None:
         abort(404)
+    meeting = get_meeting_or_404(current_user, item.meeting_id)
     if not may_ever("agenda", current_user, meeting):
         abort(403)
     return meeting, item
 
 
-def _change(meeting_id: int, item_id: int, act, done):
-    meeting, item = _item(meeting_id, item_id)
+def _change(item_id: int, act, done):
+    meeting, item = _item(item_id)
     form = forms.Form()
     if form.validate_on_submit():
         with refusals(form) as outcome:
@@ -63,19 +63,19 @@ def _change(meeting_id: int, item_id: int, act, done):
     return hx_redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#agenda")
 
 
-@bp.route("/<int:meeting_id>/agenda/<int:item_id>/up", methods=["POST"])
+@bp.route("/items/<int:item_id>/up", methods=["POST"])
 @login_required
-def agenda_up(meeting_id: int, item_id: int):
-    return _change(meeting_id, item_id, lambda m, i: services.move_item(m, i, by=current_user, up=True), _l("已调整顺序。"))
+def agenda_up(item_id: int):
+    return _change(item_id, lambda m, i: services.move_item(m, i, by=current_user, up=True), _l("已调整顺序。"))
 
 
-@bp.route("/<int:meeting_id>/agenda/<int:item_id>/down", methods=["POST"])
+@bp.route("/items/<int:item_id>/down", methods=["POST"])
 @login_required
-def agenda_down(meeting_id: int, item_id: int):
-    return _change(meeting_id, item_id, lambda m, i: services.move_item(m, i, by=current_user, up=False), _l("已调整顺序。"))
+def agenda_down(item_id: int):
+    return _change(item_id, lambda m, i: services.move_item(m, i, by=current_user, up=False), _l("已调整顺序。"))
 
 
-@bp.route("/<int:meeting_id>/agenda/<int:item_id>/remove", methods=["POST"])
+@bp.route("/items/<int:item_id>/remove", methods=["POST"])
 @login_required
-def agenda_remove(meeting_id: int, item_id: int):
-    return _change(meeting_id, item_id, lambda m, i: services.remove_item(m, i, by=current_user), _l("已移出议程。"))
+def agenda_remove(item_id: int):
+    return _change(item_id, lambda m, i: services.remove_item(m, i, by=current_user), _l("已移出议程。"))

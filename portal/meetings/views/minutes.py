@@ -60,16 +60,17 @@ def minutes_confirm(meeting_id: int):
                     duplicate=duplicate)
 
 
-@bp.route("/<int:meeting_id>/answers/<int:answer_id>/reply", methods=["POST"])
+@bp.route("/answers/<int:answer_id>/reply", methods=["POST"])
 @login_required
-def minutes_reply(meeting_id: int, answer_id: int):
+def minutes_reply(answer_id: int):
+    confirmation = db.session.get(Confirmation, answer_id)
+    if confirmation is None:
+        abort(404)
+
     def act(meeting, form):
-        confirmation = db.session.get(Confirmation, answer_id)
-        if confirmation is None or confirmation.version.meeting_id != meeting.id:
-            abort(404)
         minutes.reply(meeting, confirmation, by=current_user, text_=form.reply.data)
 
-    return run_step("reply", meeting_id, forms.ReplyForm, act, _l("已答复。"), name="reply")
+    return run_step("reply", confirmation.version.meeting_id, forms.ReplyForm, act, _l("已答复。"), name="reply")
 
 
 @bp.route("/<int:meeting_id>/disclose", methods=["POST"])

@@ -184,6 +184,21 @@ def _service_days() -> None:
     series.mark_stage(community.id, month, "collect", by=secretary)
 
 
+def _history_read() -> None:
+    """The notices of the past year's meetings are history, read long ago; what is still to do (the next
+    meeting, an open proposal, overdue resolutions) stays unread."""
+    from sqlalchemy import update
+
+    from portal.notifications.models import Notification
+
+    upcoming = db.session.scalar(select(Meeting.id).where(Meeting.starts_at > now_utc()).order_by(Meeting.starts_at.desc()).limit(1))
+    keep = [f"/meetings/{upcoming}"] if upcoming else []
+    db.session.execute(update(Notification).where(Notification.key.like("meetings.%"), Notification.read_at.is_(None),
+                                                  Notification.key.not_in(["meetings.proposal_new"]),
+                                                  Notification.link.not_in(keep or [""]))
+                       .values(read_at=now_utc()))
+
+
 def load_meetings_demo(today: date | None = None) -> int:
     """Hold the demo meetings and commit; returns how many meetings there are."""
     rng = random.Random(SEED)
@@ -192,6 +207,7 @@ def load_meetings_demo(today: date | None = None) -> int:
     db.session.flush()
     for resolution in db.session.scalars(select(Resolution)):  # created "now": dated from their meeting instead
         resolution.created_at = resolution.meeting.ends_at
+    _history_read()
     db.session.commit()
     assert db.session.scalar(select(AgendaItem.id).limit(1)) is not None
     return total

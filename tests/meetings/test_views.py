@@ -112,5 +112,30 @@ def test_the_meetings_list_query_count_is_flat(client, mworld, count_queries):
     for n in range(2, 12):
         convene(mworld, title=f"会议{n}", starts_in=timedelta(days=n + 1))
     assert queries_for(client, "/meetings/?view=upcoming", count_queries) == few
-    few = queries_for(client, "/meetings/resolutions?mine=convened", count_queries)
-    assert few < 30
+    from datetime import date
+
+    from portal.meetings import resolutions
+
+    first, second = db.session.scalars(select(Meeting).order_by(Meeting.id).limit(2)).all()
+    for meeting in (first, second):
+        start_now(meeting)
+    key = f"{mworld['company'].id}-{mworld['manager'].id}"
+
+    def resolve(meeting, n):
+        for i in range(n):
+            resolutions.add_resolution(meeting, by=mworld["secretary"], what=f"事项{meeting.id}-{i}", responsible_key=key,
+                                       deadline=date.today() + timedelta(days=i + 1))
+        db.session.commit()
+
+    resolve(first, 2)
+    few = queries_for(client, "/meetings/resolutions?status=all", count_queries)
+    resolve(second, 10)
+    assert queries_for(client, "/meetings/resolutions?status=all", count_queries) == few
+    resident = login_as(client.application.test_client(), mworld["resident"])
+    services.propose_topic(mworld["compound"], by=mworld["resident"], title="一")
+    db.session.commit()
+    few = queries_for(resident, "/meetings/proposals", count_queries)
+    for n in range(8):
+        services.propose_topic(mworld["compound"], by=mworld["resident"], title=f"议题{n}")
+    db.session.commit()
+    assert queries_for(resident, "/meetings/proposals", count_queries) == few

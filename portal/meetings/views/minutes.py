@@ -96,7 +96,10 @@ def _record(meeting):
         db.select(Attendance.party, Invitee.organisation_id).join(Invitee, (Invitee.meeting_id == Attendance.meeting_id)
                                                                   & (Invitee.user_id == Attendance.user_id))
         .where(Attendance.meeting_id == meeting.id)).all()
+    from sqlalchemy.orm import selectinload
+
     resolutions = db.session.scalars(db.select(Resolution).where(Resolution.meeting_id == meeting.id)
+                                     .options(selectinload(Resolution.organisation), selectinload(Resolution.responsible))
                                      .order_by(Resolution.deadline)).all()
     return {"version": version, "present_parties": {p for p, _o in present},
             "resolutions": resolutions, "party_labels": party_labels(), "local": services.local,

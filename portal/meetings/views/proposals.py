@@ -7,6 +7,7 @@ from flask import flash, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.core.clock import now_utc
 from portal.core.paging import paginate
@@ -37,7 +38,7 @@ def proposals():
     status = request.args.get("status", "")
     if status in ("open", "accepted", "declined"):
         query = query.where(Proposal.status == status)
-    page = paginate(query.order_by(Proposal.status != "open", Proposal.id.desc()))
+    page = paginate(query.options(selectinload(Proposal.compound)).order_by(Proposal.status != "open", Proposal.id.desc()))
     return render("meetings/proposals.html", "results", page=page, shown=status, may_propose=bool(residents_compounds(current_user)))
 
 

@@ -7,6 +7,7 @@ from flask import flash, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
+from sqlalchemy.orm import selectinload
 
 from portal.core.clock import today
 from portal.core.paging import paginate
@@ -58,6 +59,7 @@ def follow_up():
     if community:
         query = query.where(Meeting.community_id == community)
     overdue_first = case(((Resolution.status == ResolutionStatus.OPEN) & (Resolution.deadline < on), 0), else_=1)
+    query = query.options(selectinload(Resolution.organisation), selectinload(Resolution.responsible))
     page = paginate(query.order_by(overdue_first, Resolution.deadline, Resolution.id), scalars=False)
     communities = db.session.execute(select(Community.id, Community.name).where(
         Community.id.in_(visible_community_ids(current_user))).order_by(Community.name)).all()

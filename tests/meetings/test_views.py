@@ -139,3 +139,48 @@ def test_the_meetings_list_query_count_is_flat(client, mworld, count_queries):
         services.propose_topic(mworld["compound"], by=mworld["resident"], title=f"议题{n}")
     db.session.commit()
     assert queries_for(resident, "/meetings/proposals", count_queries) == few
+
+
+def test_a_proposal_answered_through_the_pages(app, client, mworld):
+    meeting = convene(mworld)
+    resident = login_as(app.test_client(), mworld["resident"])
+    response = post(resident, "/meetings/proposals/new", {"compound_id": str(mworld["other_compound"].id), "title": "别处"})
+    assert 'data-field-error="compound_id"' in response.get_data(as_text=True)
+    response = post(resident, "/meetings/proposals/new", {"compound_id": str(mworld["compound"].id), "title": "",
+                                                          "description": "写了说明"})
+    html = response.get_data(as_text=True)
+    assert 'data-field-error="title"' in html and "写了说明" in html
+    assert post(resident, "/meetings/proposals/new", {"compound_id": str(mworld["compound"].id), "title": "增设快递柜"}).status_code == 303
+    from portal.meetings.models import Proposal
+
+    proposal = db.session.scalar(select(Proposal))
+    login_as(client, mworld["secretary"])
+    assert "增设快递柜" in client.get("/meetings/proposals").get_data(as_text=True)
+    response = post(client, f"/meetings/proposals/{proposal.id}/decline", {"reason": ""})
+    assert 'data-field-error="reason"' in response.get_data(as_text=True)
+    assert post(client, f"/meetings/proposals/{proposal.id}/accept", {"meeting_id": str(meeting.id)}).status_code == 303
+    assert "增设快递柜" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    page = resident.get(f"/meetings/proposals/{proposal.id}").get_data(as_text=True)
+    assert 'data-status="accepted"' in page and "accept-form" not in page
+
+
+def test_minutes_answered_through_the_page_with_a_stale_version(app, client, mworld):
+    meeting = convene(mworld)
+    services.add_agenda_item(meeting, by=mworld["secretary"], title="停车")
+    start_now(meeting)
+    [item] = meeting.items
+    minutes.write_minutes(meeting, by=mworld["secretary"], entries={item.id: ("", "划线")})
+    minutes.issue(meeting, by=mworld["secretary"])
+    db.session.commit()
+    login_as(client, mworld["owners_member"])
+    response = post(client, f"/meetings/{meeting.id}/confirm", {"answer": "correction", "comment": "", "number": "1"})
+    assert 'data-field-error="comment"' in response.get_data(as_text=True)
+    minutes.write_minutes(meeting, by=mworld["secretary"], entries={item.id: ("", "划线20个")})
+    minutes.issue(meeting, by=mworld["secretary"])  # version 2 while the form still says 1
+    db.session.commit()
+    response = post(client, f"/meetings/{meeting.id}/confirm", {"answer": "confirmed", "number": "1"})
+    assert "新版本" in response.get_data(as_text=True)
+    assert post(client, f"/meetings/{meeting.id}/confirm", {"answer": "confirmed", "number": "2"}).status_code == 303
+    resident = login_as(app.test_client(), mworld["resident"])
+    assert resident.get(f"/meetings/{meeting.id}").status_code == 403
+    assert resident.get(f"/meetings/{meeting.id}/disclosure").status_code == 403  # not published

@@ -70,3 +70,13 @@ def test_reminders_are_configurable(mworld):
     assert meeting.reminders == "120"
     assert tasks.send_reminders(aware(meeting.starts_at) - timedelta(hours=20)) == 0
     assert tasks.send_reminders(aware(meeting.starts_at) - timedelta(minutes=100)) == 1
+
+
+def test_the_periodic_task_is_registered_and_runs(app, mworld):
+    from portal.core.modules import registry
+    from portal.core.tasks import run_task
+
+    [task] = [t for t in registry(app).tasks if t.name == "meetings.reminders_follow_up"]
+    convene(mworld, starts_in=timedelta(minutes=30))
+    assert run_task(task) == {"reminders": 1, "overdue": 0, "escalated": 0}
+    assert run_task(task) == {"reminders": 0, "overdue": 0, "escalated": 0}

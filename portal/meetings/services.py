@@ -178,7 +178,8 @@ def proposed_invitees(community_id: int, compound_id: int | None, convener_id: i
 
 def x_candidates(user, community_id: int, compound_id: int | None) -> list[Candidate]:
     """X: anyone in the convener's scope for this meeting: post holders of the community's and its
-    compounds' organisations, and the compound's residents (by name only)."""
+    compounds' organisations, and — for conveners who may see who lives there (community staff) — the
+    compound's residents, by name only."""
     compounds = _compound_ids(community_id, compound_id)
     orgs = set(db.session.scalars(select(Organisation.id).where(
         (Organisation.community_id == community_id) & (Organisation.compound_id.is_(None) | Organisation.compound_id.in_(compounds)))))
@@ -190,11 +191,14 @@ def x_candidates(user, community_id: int, compound_id: int | None) -> list[Candi
             result.append(Candidate(user_id, name, org_id, org_name, title, Party.OTHER))
     from portal.auth.models import User
     from portal.orgs.models import Building, Household
+    from portal.orgs.permissions import PERSONAL_DATA_ROLES, scope_of
 
+    scope = scope_of(user)  # residents are listed only to those who may see who lives there
+    personal = [cid for cid in compounds if scope.roles_in(cid) & PERSONAL_DATA_ROLES]
     residents = db.session.execute(
         select(User.id, User.name).join(HouseholdMember, HouseholdMember.user_id == User.id)
         .join(Household, Household.id == HouseholdMember.household_id).join(Building, Building.id == Household.building_id)
-        .where(Building.compound_id.in_(compounds), User.active.is_(True)).distinct().order_by(User.name)).all()
+        .where(Building.compound_id.in_(personal or [0]), User.active.is_(True)).distinct().order_by(User.name)).all()
     for user_id, name in residents:
         if user_id not in seen:
             seen.add(user_id)

@@ -78,3 +78,11 @@ def test_reschedule_and_cancel_notify_everyone(mworld):
     assert any("已取消" in text for text in inbox(mworld["manager"]))
     with pytest.raises(RuleError):
         services.reschedule(meeting, by=mworld["secretary"], starts_at=start, ends_at=start + timedelta(hours=1), place="x")
+
+
+def test_residents_are_offered_as_x_only_to_those_who_may_see_them(mworld):
+    community, compound = mworld["community"].id, mworld["compound"].id
+    by_secretary = {c.user_id for c in services.x_candidates(mworld["secretary"], community, compound)}
+    by_branch = {c.user_id for c in services.x_candidates(mworld["branch"], community, compound)}
+    assert mworld["resident"].id in by_secretary and mworld["resident"].id not in by_branch
+    assert mworld["volunteer"].id in by_branch  # post holders of the community's organisations

@@ -46,6 +46,8 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")  # failures per address
+    #: wrong meeting sign-in codes per person and meeting: six digits cannot be guessed within a meeting
+    MEETING_SIGN_IN_LIMIT = os.environ.get("MEETING_SIGN_IN_LIMIT", "8 per 10 minutes")
     LOGIN_NAME_RATE_LIMIT = os.environ.get("LOGIN_NAME_RATE_LIMIT", "30 per hour")  # failures per account name
     # wrong survey household codes per address (portal.surveys.views.answering)
     SURVEY_CODE_RATE_LIMIT = os.environ.get("SURVEY_CODE_RATE_LIMIT", "10 per minute;50 per hour")

@@ -29,6 +29,10 @@ PERSONAL = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role
 REPAIR_DISPATCH = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER}
 SURVEY_LAUNCH = {Role.PARTY_SECRETARY, Role.OWNERS_COMMITTEE}
 REPAIR_HANDLERS = (STAFF | {Role.PROPERTY_STAFF}) - {Role.OWNERS_COMMITTEE}
+MEETING_RUN = {Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER}  # convene and run a compound's meetings
+MEETING_INVITED = MEETING_RUN | {Role.GRID_WORKER, Role.OWNERS_COMMITTEE, Role.PROPERTY_MANAGER}
+MEETING_SEE = MEETING_INVITED | {Role.STREET_ADMIN}  # street administrators oversee
+MEETING_THREE = {Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.OWNERS_COMMITTEE, Role.PROPERTY_MANAGER}
 
 # endpoint: (method, object kind in the URL or None, roles allowed on an in-scope object)
 MATRIX = {
@@ -99,6 +103,44 @@ MATRIX = {
     "repairs.resolve": ("POST", "repair", REPAIR_HANDLERS),
     "repairs.return_visit": ("POST", "repair", REPAIR_HANDLERS),
     "repairs.evaluate": ("POST", "repair", {Role.RESIDENT}),
+    # Joint meetings. The "meeting" is under way in the resident's compound, convened by the party secretary,
+    # with the 1+3 invited (secretary, community worker, grid worker, owners' committee member, property
+    # manager), minutes issued and a correction asked by the owners' committee, disclosed; see _meeting.
+    "meetings.index": ("GET", None, ALL),
+    "meetings.new": ("GET", None, MEETING_RUN),
+    "meetings.detail": ("GET", "meeting", MEETING_SEE),
+    "meetings.invite_ics": ("GET", "meeting", MEETING_SEE),
+    "meetings.print_minutes": ("GET", "meeting", MEETING_SEE),
+    "meetings.disclosure": ("GET", "meeting", MEETING_SEE | {Role.RESIDENT}),
+    "meetings.sign_in": ("GET", "meeting", MEETING_INVITED),
+    "meetings.sign_in_qr": ("GET", "meeting", MEETING_RUN),
+    "meetings.reschedule": ("POST", "meeting", MEETING_RUN),
+    "meetings.cancel": ("POST", "meeting", MEETING_RUN),
+    "meetings.next_occurrence": ("POST", "meeting", MEETING_RUN),
+    "meetings.agenda_add": ("POST", "meeting", MEETING_RUN),
+    "meetings.agenda_up": ("POST", "agenda_item", MEETING_RUN),
+    "meetings.agenda_down": ("POST", "agenda_item", MEETING_RUN),
+    "meetings.agenda_remove": ("POST", "agenda_item", MEETING_RUN),
+    "meetings.attendance": ("POST", "meeting", MEETING_RUN),
+    "meetings.minutes_save": ("POST", "meeting", MEETING_RUN),
+    "meetings.minutes_correct": ("POST", "meeting", MEETING_RUN),
+    "meetings.minutes_confirm": ("POST", "meeting", MEETING_THREE),
+    "meetings.minutes_reply": ("POST", "answer", MEETING_RUN),
+    "meetings.disclose": ("POST", "meeting", MEETING_RUN),
+    "meetings.resolution_add": ("POST", "meeting", MEETING_RUN),
+    "meetings.follow_up": ("GET", None, ALL - {Role.RESIDENT}),
+    "meetings.resolution_detail": ("GET", "resolution", MEETING_SEE),
+    "meetings.resolution_update": ("POST", "resolution", MEETING_RUN | {Role.PROPERTY_MANAGER}),
+    "meetings.resolution_complete": ("POST", "resolution", MEETING_RUN | {Role.PROPERTY_MANAGER}),
+    "meetings.proposals": ("GET", None, ALL),
+    "meetings.proposal_new": ("GET", None, {Role.RESIDENT}),
+    "meetings.proposal_detail": ("GET", "proposal", MEETING_RUN | {Role.RESIDENT}),
+    "meetings.proposal_accept": ("POST", "proposal", MEETING_RUN),
+    "meetings.proposal_decline": ("POST", "proposal", MEETING_RUN),
+    "meetings.calendar_page": ("GET", None, ALL),
+    "meetings.calendar_new": ("POST", None, ALL),
+    "meetings.service_day": ("GET", None, COMMUNITY),
+    "meetings.service_day_mark": ("POST", None, COMMUNITY),
     # surveys: the "campaign" is open, launched by the party secretary over the resident's compound; the
     # "survey" is the community's own copy of the standard template
     "surveys.index": ("GET", None, ALL - {Role.PROPERTY_STAFF}),
@@ -124,7 +166,8 @@ MATRIX = {
 }
 # Routes outside the matrix on purpose: they act on the caller alone.
 SELF_ONLY = {"auth.login", "auth.logout", "auth.reauth", "auth.change_password", "auth.set_language",
-             "notifications.read", "notifications.read_all", "static"}
+             "notifications.read", "notifications.read_all", "static",
+             "meetings.feed"}  # a person's calendar feed, opened by its secret alone (tests/meetings/test_views.py)
 
 
 def objects(world, inside: bool):
@@ -162,6 +205,7 @@ def objects(world, inside: bool):
         "person": ("user_id", (world["users"][Role.OWNERS_COMMITTEE] if inside else _far_person(world)).id),
         "photo": ("photo_id", _board_photo(compound, world["users"][Role.RESIDENT]).id),
         "repair": ("request_id", _repair(world, inside).id),
+        **_meeting(world, inside),
         **_survey_objects(world, inside),
     }
 
@@ -288,6 +332,62 @@ def _position(world, inside):
     org = _far_org(world)
     person = make_user("远方委员", role=Role.OWNERS_COMMITTEE, org=org)
     return db.session.query(Position).filter_by(user_id=person.id).one()
+
+
+def _meeting(world, inside):
+    """A meeting under way (see the MATRIX comment), built as rows; outside: the same in far_compound."""
+    from datetime import timedelta
+
+    from portal.core.clock import now_utc
+    from portal.extensions import db
+    from portal.meetings.models import (
+        AgendaItem,
+        Confirmation,
+        Invitee,
+        Meeting,
+        MinutesVersion,
+        Proposal,
+        Resolution,
+    )
+    from portal.orgs.models import OrgKind
+    from tests.conftest import make_org, make_user
+
+    users = world["users"]
+    compound = world["compound"] if inside else world["far_compound"]
+    if inside:
+        people = [(users[Role.PARTY_SECRETARY], world["party"], "party"),
+                  (users[Role.COMMUNITY_WORKER], world["residents_committee"], "residents"),
+                  (users[Role.GRID_WORKER], world["residents_committee"], "residents"),
+                  (users[Role.OWNERS_COMMITTEE], world["owners"], "owners"),
+                  (users[Role.PROPERTY_MANAGER], world["company"], "property")]
+        resident = users[Role.RESIDENT]
+    else:
+        org = make_org(OrgKind.OWNERS_COMMITTEE, compound=compound, name="远方业委会二")
+        people = [(make_user("远方书记", role=Role.OWNERS_COMMITTEE, org=org), org, "party"),
+                  (make_user("远方委员", role=Role.OWNERS_COMMITTEE, org=org), org, "owners")]
+        resident = make_user("远方居民二", household=compound.buildings[0].households[0])
+    now = now_utc()
+    meeting = Meeting(community_id=compound.community_id, compound_id=compound.id, title="联席会议", kind="regular",
+                      starts_at=now - timedelta(minutes=10), ends_at=now + timedelta(hours=1), place="会议室",
+                      convener_id=people[0][0].id, sign_in_code="123456", disclosed_at=now)
+    db.session.add(meeting)
+    db.session.flush()
+    for user, org, party in people:
+        db.session.add(Invitee(meeting_id=meeting.id, user_id=user.id, organisation_id=org.id, party=party))
+    item = AgendaItem(meeting_id=meeting.id, title="停车", position=1)
+    version = MinutesVersion(meeting_id=meeting.id, number=1, items=[], quorate=False, issued_by_id=people[0][0].id)
+    db.session.add_all([item, version])
+    db.session.flush()
+    owners_rep, owners_org, _party = people[3] if inside else people[1]
+    answer = Confirmation(version_id=version.id, party="owners", user_id=owners_rep.id, answer="correction", comment="改")
+    resolution = Resolution(meeting_id=meeting.id, what="划线", organisation_id=people[-1][1].id,
+                            responsible_id=people[-1][0].id, deadline=now.date() + timedelta(days=3))
+    proposal = Proposal(compound_id=compound.id, proposer_id=resident.id, title="快递柜")
+    db.session.add_all([answer, resolution, proposal])
+    db.session.commit()
+    return {"meeting": ("meeting_id", meeting.id),
+            "agenda_item": ("item_id", item.id), "answer": ("answer_id", answer.id),
+            "resolution": ("resolution_id", resolution.id), "proposal": ("proposal_id", proposal.id)}
 
 
 def _call(client, app, endpoint, method, kind, objs):

@@ -1,7 +1,7 @@
 """satisfaction surveys: surveys, campaigns, household codes, participation apart from anonymous answers
 
 Revision ID: 0008_surveys
-Revises: 0006_task_runs
+Revises: 0007_meetings
 Create Date: 2026-11-24 16:09:43.352997
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_surveys'
-down_revision = '0006_task_runs'
+down_revision = '0007_meetings'
 branch_labels = None
 depends_on = None
 

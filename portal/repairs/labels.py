@@ -36,4 +36,5 @@ ACTION_LABELS = {
     "resumed": _l("恢复处理"), "resolved": _l("办结"), "evaluated": _l("评价"), "reopened": _l("不满意，重办"),
     "escalated": _l("升级"), "overdue": _l("超时"), "auto_closed": _l("超过7天未评价，自动关闭"),
     "return_visit": _l("回访"),
+    "agenda": _l("列入会议议题"), "outcome": _l("会议决议办理结果"),
 }

@@ -410,6 +410,28 @@ def return_visit(req: RepairRequest, *, by, note: str, satisfied: bool | None) -
     return visit
 
 
+# --- news from other modules (a joint meeting's agenda and resolutions) ----------------------------------
+
+def note_from_elsewhere(req: RepairRequest, *, by, action: str, note: str, resolve: bool = False) -> None:
+    """Write what another module decided about this request on its timeline (`action`: "agenda" when it
+    is put on a meeting's agenda, "outcome" when a resolution about it is done). With `resolve`, a request
+    still open is resolved with `note` as its result, and the requester is asked to rate it as after any
+    resolution. Other modules call this instead of writing the repairs tables."""
+    if action not in ("agenda", "outcome"):
+        raise ValueError(f"unknown timeline action {action!r}")
+    note = _required(note, _l("请填写处理结果。"), "note")
+    before = req.status
+    if resolve and req.status in Status.OPEN:
+        _settle(req, DISPATCH_NOW)
+        if req.handler_id is not None:
+            _settle(req, ACCEPT_NOW, req.handler_id)
+        req.status, req.result_note, req.resolved_at = Status.RESOLVED, note, now_utc()
+        _event(req, by, action, before, note)
+        _tell_requester(req, "repairs.resolved")
+        return
+    _event(req, by, action, before, note)
+
+
 # --- time: overdue escalation and auto-close ---------------------------------------------------------------
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

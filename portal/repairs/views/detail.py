@@ -16,6 +16,7 @@ from portal.core.rendering import render
 from portal.extensions import db
 from portal.repairs import labels
 from portal.repairs.action_forms import FORMS, with_ids
+from portal.repairs.hooks import request_links
 from portal.repairs.models import Kind, RequestEvent, ReturnVisit
 from portal.repairs.permissions import (
     get_request_or_404,
@@ -75,7 +76,7 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
         contact_phone=phone if personal else mask_phone(phone), message=message, posted=posted and posted[0],
         event_note=event_note, masked_actor=lambda event: not personal and _by_requester(req, event),
         is_requester=is_requester(user, req), photo_route="repairs.photo" in current_app.view_functions,
-        staff_view=works_here(user, req),
+        staff_view=works_here(user, req), links=request_links(user, req),
         status=status, headers=headers)
 
 

@@ -1,0 +1,69 @@
+"""What the meetings module asks of a person now, for their home page (counted in SQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, select
+
+from portal.core.clock import now_utc, today
+from portal.core.modules import Todo
+from portal.extensions import db
+from portal.meetings.models import (
+    Answer,
+    Confirmation,
+    Invitee,
+    Meeting,
+    MeetingStatus,
+    MinutesVersion,
+    Party,
+    Proposal,
+    ProposalStatus,
+    Resolution,
+    ResolutionStatus,
+)
+from portal.meetings.permissions import convener_compounds
+
+SOON = timedelta(days=7)
+DUE_SOON = timedelta(days=3)
+
+
+def to_confirm_clause(user):
+    """Versions awaiting an answer from the party this user represents."""
+    return and_(
+        MinutesVersion.locked_at.is_(None), MinutesVersion.superseded.is_(False),
+        Invitee.meeting_id == MinutesVersion.meeting_id, Invitee.user_id == user.id, Invitee.party.in_(Party.THREE),
+        ~exists().where(Confirmation.version_id == MinutesVersion.id, Confirmation.party == Invitee.party,
+                        Confirmation.answer == Answer.CONFIRMED))
+
+
+def todos(user) -> list[Todo]:
+    now, on = now_utc(), today()
+    attend = db.session.scalar(select(func.count()).select_from(Meeting).join(Invitee, Invitee.meeting_id == Meeting.id).where(
+        Invitee.user_id == user.id, Meeting.status == MeetingStatus.SCHEDULED,
+        Meeting.ends_at > now, Meeting.starts_at < now + SOON)) or 0
+    confirm = db.session.scalar(select(func.count()).select_from(MinutesVersion).join(Invitee, to_confirm_clause(user))) or 0
+    overdue, due = db.session.execute(select(
+        func.count().filter(Resolution.deadline < on), func.count().filter(Resolution.deadline >= on)).where(
+        Resolution.responsible_id == user.id, Resolution.status == ResolutionStatus.OPEN,
+        Resolution.deadline <= on + DUE_SOON)).one()
+    compounds = convener_compounds(user)
+    proposals = db.session.scalar(select(func.count()).select_from(Proposal).where(
+        Proposal.status == ProposalStatus.OPEN, Proposal.compound_id.in_(compounds))) if compounds else 0
+    corrections = db.session.scalar(select(func.count()).select_from(Confirmation)
+                                    .join(MinutesVersion, MinutesVersion.id == Confirmation.version_id)
+                                    .join(Meeting, Meeting.id == MinutesVersion.meeting_id).where(
+        Meeting.convener_id == user.id, Confirmation.answer == Answer.CORRECTION, Confirmation.reply.is_(None),
+        MinutesVersion.superseded.is_(False))) or 0
+    index = url_for("meetings.index")
+    items = [
+        Todo(_l("决议事项已超期"), overdue, url_for("meetings.follow_up", mine="assigned"), urgent=True),
+        Todo(_l("决议事项即将到期"), due, url_for("meetings.follow_up", mine="assigned")),
+        Todo(_l("待参加的会议"), attend, f"{index}?view=upcoming"),
+        Todo(_l("待确认的会议纪要"), confirm, f"{index}?view=confirm"),
+        Todo(_l("待答复的纪要更正意见"), corrections, f"{index}?view=past"),
+        Todo(_l("待答复的居民议题"), proposals or 0, url_for("meetings.proposals")),
+    ]
+    return [item for item in items if item.count]

@@ -119,6 +119,7 @@ MODULES = (
     "portal.orgs",
     "portal.notifications",
     "portal.repairs",
+    "portal.projects",
     "portal.dashboard",
 )
 

@@ -1,0 +1,1 @@
+"""Demo co-construction data: placeholder replaced below."""

@@ -1,0 +1,242 @@
+"""Co-construction (共建): resident units and in-service party members who report in, micro-wishes they
+claim and fulfil, and the service record (一事一记录) their work leaves.
+
+How people relate to accounts: an in-service party member (在职党员) is a resident user with a
+PartyMember registration record for the compound where they live; a resident unit (驻区单位) is a
+record of its community with an optional contact user, who claims wishes for the unit (community staff
+act for a unit without one). A wish's claim is a WishClaim row: at most one live (unreleased) claim per
+wish, enforced by a partial unique index, so two people claiming at once cannot both win.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.models import TimestampMixin, VersionedMixin, enum_check, utcnow
+from portal.extensions import db
+
+
+class WishStatus(StrEnum):
+    #: 待认领: posted, nobody has it
+    OPEN = "open"
+    #: 已认领: a party member or unit holds it
+    CLAIMED = "claimed"
+    #: 已完成: the claimer says it is done, waiting for the wisher's confirmation
+    FULFILLED = "fulfilled"
+    #: 已确认: the wisher confirmed; recorded in the service record
+    CONFIRMED = "confirmed"
+    #: 已撤回: the wisher (or the worker who posted it) took it back
+    WITHDRAWN = "withdrawn"
+
+
+WishStatus.ALL = tuple(WishStatus)
+#: the states in which a wish still waits for somebody
+WishStatus.LIVE = (WishStatus.OPEN, WishStatus.CLAIMED, WishStatus.FULFILLED)
+
+
+class WishCategory(StrEnum):
+    DAILY = "daily"  #: 生活用品
+    STUDY = "study"  #: 学习
+    HEALTH = "health"  #: 就医陪护
+    REPAIR = "repair"  #: 小修小补
+    COMPANY = "company"  #: 陪伴关爱
+    OTHER = "other"
+
+
+WISH_CATEGORIES = tuple(WishCategory)
+
+
+class ClaimantKind(StrEnum):
+    PARTY_MEMBER = "party_member"
+    UNIT = "unit"
+
+
+class Unit(TimestampMixin, db.Model):
+    """驻区单位: an office, company, school or hospital that reported to a community (双报到)."""
+
+    __tablename__ = "co_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: the day it reported to the community (报到日期)
+    registered_on: Mapped[date] = mapped_column(Date)
+    contact_name: Mapped[str] = mapped_column(String(64))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    #: the account that acts for the unit (claims wishes); None: community staff act for it
+    contact_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    #: what it offers the community, in its own words (venue, volunteers …)
+    offers: Mapped[str | None] = mapped_column(Text)
+
+    community = relationship("Community")
+    contact_user = relationship("User")
+    agreements = relationship("Agreement", back_populates="unit", order_by="Agreement.start_date")
+
+
+class Agreement(TimestampMixin, db.Model):
+    """共建协议: a unit and its community agree on what they build together for a period; renewing
+    adds the next period as a new row pointing at the one it renews."""
+
+    __tablename__ = "co_agreement"
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("co_unit.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    content: Mapped[str] = mapped_column(Text)
+    #: the agreement this one renews (None: the first)
+    renews_id: Mapped[int | None] = mapped_column(ForeignKey("co_agreement.id"))
+
+    unit = relationship("Unit", back_populates="agreements")
+
+    def expired(self, on: date) -> bool:
+        return self.end_date < on
+
+
+class PartyMember(TimestampMixin, db.Model):
+    """在职党员到社区报到: a resident user who is a party member registers with the compound where they
+    live, naming the unit they work for."""
+
+    __tablename__ = "co_party_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: one registration per person
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"), index=True)
+    #: the resident unit they work for, when it reported here too
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("co_unit.id"), index=True)
+    #: their employer as they name it (when it is not a unit of this community)
+    workplace: Mapped[str | None] = mapped_column(String(100))
+    registered_on: Mapped[date] = mapped_column(Date)
+
+    user = relationship("User")
+    compound = relationship("Compound")
+    unit = relationship("Unit")
+
+
+class Wish(VersionedMixin, TimestampMixin, db.Model):
+    """微心愿: a resident's small wish, posted by them or by a community worker on their behalf."""
+
+    __tablename__ = "co_wish"
+    __table_args__ = (enum_check("status", WishStatus), enum_check("category", WishCategory))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    #: the resident whose wish it is (None: posted by a worker for someone without an account)
+    wisher_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    posted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    #: personal data: shown only to the claimer, community staff and the wisher
+    contact_name: Mapped[str | None] = mapped_column(String(64))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20), default=WishCategory.OTHER)
+    status: Mapped[str] = mapped_column(String(20), default=WishStatus.OPEN, index=True)
+    #: when the sweep raised it to the community for being unclaimed 14 days (once)
+    raised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    fulfil_note: Mapped[str | None] = mapped_column(Text)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+    compound = relationship("Compound")
+    household = relationship("Household")
+    wisher = relationship("User", foreign_keys=[wisher_id])
+    posted_by = relationship("User", foreign_keys=[posted_by_id])
+    claims = relationship("WishClaim", back_populates="wish", order_by="WishClaim.id")
+    photos = relationship("WishPhoto", back_populates="wish", order_by="WishPhoto.id")
+    events = relationship("WishEvent", back_populates="wish", order_by="WishEvent.id")
+
+
+class WishClaim(db.Model):
+    """认领: who holds a wish. Released claims stay (the timeline); only one may be live."""
+
+    __tablename__ = "co_wish_claim"
+    __table_args__ = (
+        enum_check("claimant_kind", ClaimantKind),
+        CheckConstraint("(claimant_kind = 'unit') = (unit_id IS NOT NULL)", name="unit_given"),
+        # One live claim per wish: the database refuses a second, whoever commits first wins.
+        Index("uq_co_wish_claim_live", "wish_id", unique=True,
+              sqlite_where=text("released_at IS NULL"), postgresql_where=text("released_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("co_wish.id"), index=True)
+    #: the person who clicked 认领 (the party member, or the unit's contact / a worker for the unit)
+    claimer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    claimant_kind: Mapped[str] = mapped_column(String(20))
+    party_member_id: Mapped[int | None] = mapped_column(ForeignKey("co_party_member.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("co_unit.id"))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: set when the claimer gives it back; the wish is open again
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    wish = relationship("Wish", back_populates="claims")
+    claimer = relationship("User")
+    party_member = relationship("PartyMember")
+    unit = relationship("Unit")
+
+
+class WishPhoto(db.Model):
+    """Proof of a fulfilled wish: re-encoded without EXIF, stored under a generated name."""
+
+    __tablename__ = "co_wish_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("co_wish.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    wish = relationship("Wish", back_populates="photos")
+
+
+class WishEvent(db.Model):
+    """One line of a wish's timeline."""
+
+    __tablename__ = "co_wish_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("co_wish.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    wish = relationship("Wish", back_populates="events")
+    actor = relationship("User")
+
+
+class ServiceRecord(db.Model):
+    """一事一记录: one thing a party member or unit did for the community (a wish fulfilled and confirmed),
+    listed month by month (一月一公示)."""
+
+    __tablename__ = "co_service_record"
+    __table_args__ = (
+        enum_check("claimant_kind", ClaimantKind),
+        # a wish is recorded once, however often its confirmation is retried
+        Index("uq_co_service_record_wish", "wish_id", unique=True,
+              sqlite_where=text("wish_id IS NOT NULL"), postgresql_where=text("wish_id IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compound.id"))
+    #: the day the work was done (local date): the month it is listed under
+    done_on: Mapped[date] = mapped_column(Date, index=True)
+    claimant_kind: Mapped[str] = mapped_column(String(20))
+    party_member_id: Mapped[int | None] = mapped_column(ForeignKey("co_party_member.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("co_unit.id"), index=True)
+    #: what was done, in a few words (no personal data of the wisher)
+    summary: Mapped[str] = mapped_column(String(200))
+    wish_id: Mapped[int | None] = mapped_column(ForeignKey("co_wish.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    party_member = relationship("PartyMember")
+    unit = relationship("Unit")

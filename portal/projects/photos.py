@@ -1,0 +1,91 @@
+"""Proof photos of fulfilled wishes, handled as repairs handles its photos (portal/repairs/photos.py):
+decoded with Pillow (anything not an image is refused), turned upright, scaled down and written again as
+a plain JPEG, so the EXIF block and a phone's GPS position never reach the disk. Every file is checked
+before any is written; a rolled-back request removes the files it wrote. A separate folder, so each
+module's orphan sweep only looks at its own names.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import warnings
+from io import BytesIO
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import func, select
+
+from portal.core.errors import RuleError
+from portal.core.transaction import on_rollback
+from portal.extensions import db
+from portal.projects.models import Wish, WishPhoto
+
+MAX_PHOTOS = 3
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 1600
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+
+
+def upload_folder() -> Path:
+    """PROJECTS_UPLOAD_FOLDER, else uploads/projects next to the repairs photos (a temporary folder in tests)."""
+    configured = current_app.config.get("PROJECTS_UPLOAD_FOLDER")
+    if not configured and current_app.testing:
+        configured = current_app.config["PROJECTS_UPLOAD_FOLDER"] = tempfile.mkdtemp(prefix="portal-projects-")
+    return Path(configured) if configured else Path(current_app.instance_path) / "uploads" / "projects"
+
+
+def chosen(files) -> list:
+    return [f for f in (files or []) if f is not None and getattr(f, "filename", None)]
+
+
+def _prepare(file) -> tuple[bytes, int, int]:
+    name = (file.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:40]
+    data = file.stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise RuleError(_l("“%(name)s”超过 10 MB，请换一张或压缩后再传。", name=name), "photos")
+    not_image = RuleError(_l("“%(name)s”不是图片文件（支持 JPG、PNG、WebP、GIF）。", name=name), "photos")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(data), formats=FORMATS) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    raise RuleError(_l("“%(name)s”的像素太多，请换一张。", name=name), "photos")
+                image.load()
+                clean = ImageOps.exif_transpose(image).convert("RGBA").convert("RGB") if image.mode in (
+                    "RGBA", "LA", "P", "PA") else ImageOps.exif_transpose(image).convert("RGB")
+    except RuleError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, UnidentifiedImageError, OSError,
+            SyntaxError, ValueError, EOFError):
+        raise not_image from None
+    clean.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    clean.info = {}
+    out = BytesIO()
+    clean.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue(), clean.width, clean.height
+
+
+def save_photos(wish: Wish, files, *, by) -> list[WishPhoto]:
+    """Check every chosen file, then store them all (the caller's transaction commits the rows)."""
+    files = chosen(files)
+    if not files:
+        return []
+    existing = db.session.scalar(select(func.count(WishPhoto.id)).where(WishPhoto.wish_id == wish.id)) or 0
+    if existing + len(files) > MAX_PHOTOS:
+        raise RuleError(_l("最多只能上传 %(max)s 张照片（已有 %(have)s 张）。", max=MAX_PHOTOS, have=existing), "photos")
+    prepared = [_prepare(f) for f in files]
+    folder = upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    photos = []
+    for data, width, height in prepared:
+        stored_name = secrets.token_hex(16) + ".jpg"
+        (folder / stored_name).write_bytes(data)
+        photos.append(WishPhoto(wish_id=wish.id, stored_name=stored_name, width=width, height=height,
+                                size_bytes=len(data), uploaded_by_id=by.id))
+    db.session.add_all(photos)
+    on_rollback(lambda: [(folder / p.stored_name).unlink(missing_ok=True) for p in photos])
+    return photos

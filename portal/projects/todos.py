@@ -1,0 +1,43 @@
+"""What the co-construction module asks of a person now, for their home page: counted in SQL, one query."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, false, func, select
+
+from portal.core.modules import Todo
+from portal.extensions import db
+from portal.orgs.models import Compound
+from portal.projects.models import Wish, WishClaim, WishStatus
+from portal.projects.permissions import claim_community_ids, is_claimant, party_member_of, staff_compound_ids
+
+
+def todos(user) -> list[Todo]:
+    """Wishes to claim near me (claimants), wishes I hold, wishes to confirm (wishers), wishes nobody
+    claimed for 14 days (community staff)."""
+    claimant = is_claimant(user)
+    staff = staff_compound_ids(user)
+    member = party_member_of(user)
+    near = (Wish.compound_id == member.compound_id) if member else Wish.compound_id.in_(
+        select(Compound.id).where(Compound.community_id.in_(claim_community_ids(user))))
+    mine = Wish.id.in_(select(WishClaim.wish_id).where(WishClaim.claimer_id == user.id, WishClaim.released_at.is_(None)))
+
+    def count(condition):
+        return func.count().filter(condition)
+
+    to_claim, in_hand, to_confirm, raised = db.session.execute(select(
+        count(and_(Wish.status == WishStatus.OPEN, near) if claimant else false()),
+        count(and_(Wish.status == WishStatus.CLAIMED, mine)),
+        count(and_(Wish.status == WishStatus.FULFILLED, Wish.wisher_id == user.id)),
+        count(and_(Wish.status == WishStatus.OPEN, Wish.raised_at.is_not(None), Wish.compound_id.in_(staff))
+              if staff else false()),
+    )).one()
+    wishes = url_for("projects.wishes")
+    items = [
+        Todo(_l("微心愿无人认领，请协调"), raised, f"{wishes}?status=open", urgent=True),
+        Todo(_l("附近待认领的微心愿"), to_claim, f"{wishes}?status=open"),
+        Todo(_l("我认领的微心愿"), in_hand, f"{wishes}?status=claimed"),
+        Todo(_l("微心愿已完成，请确认"), to_confirm, f"{wishes}?status=fulfilled"),
+    ]
+    return [item for item in items if item.count]

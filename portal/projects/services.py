@@ -221,12 +221,13 @@ def claim(wish: Wish, *, by, as_kind: str | None = None, as_id: int | None = Non
     if chosen is None:
         raise RuleError(_l("请选择以谁的名义认领。"), "claimant")
     kind, claimant = chosen
+    name = claimant.user.name if kind == ClaimantKind.PARTY_MEMBER else claimant.name  # loaded before any change
     claim = WishClaim(wish=wish, claimer_id=by.id, claimant_kind=kind,
                       party_member_id=claimant.id if kind == ClaimantKind.PARTY_MEMBER else None,
                       unit_id=claimant.id if kind == ClaimantKind.UNIT else None)
     db.session.add(claim)
     wish.status = WishStatus.CLAIMED
-    _event(wish, by, "claimed", before, claimant_name(claim))
+    _event(wish, by, "claimed", before, name)
     _tell_wisher(wish, "projects.wish_claimed")
     return claim
 

@@ -15,7 +15,9 @@ ALL = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID
        Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF, Role.RESIDENT}
 STAFF = ALL - {Role.RESIDENT, Role.PROPERTY_STAFF}  # property staff see only their assigned requests
 # Objects that lie outside a role's scope although their compound is in it: 404, not 403.
-HIDDEN = {Role.PROPERTY_STAFF: {"household", "member"}}
+HIDDEN = {Role.PROPERTY_STAFF: {"household", "member", "wish", "wish_photo"},
+          # a micro-wish is for its wisher, the community's staff and claimants (and open ones for residents)
+          Role.PROPERTY_MANAGER: {"wish", "wish_photo"}, Role.OWNERS_COMMITTEE: {"wish", "wish_photo"}}
 # Routes that answer 404 to every role not allowed: for the others not even the object exists (an
 # account: only street administrators may learn that an id is one; a home: only its residents have one).
 UNSEEN = {"orgs.my_home", "orgs.person_edit", "orgs.person_disable", "orgs.person_enable", "orgs.person_password"}
@@ -25,6 +27,7 @@ PERSONAL = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role
             Role.RESIDENT}
 REPAIR_DISPATCH = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.PROPERTY_MANAGER}
 REPAIR_HANDLERS = (STAFF | {Role.PROPERTY_STAFF}) - {Role.OWNERS_COMMITTEE}
+CO_STAFF = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID_WORKER}
 
 # endpoint: (method, object kind in the URL or None, roles allowed on an in-scope object)
 MATRIX = {
@@ -84,6 +87,22 @@ MATRIX = {
     "repairs.resolve": ("POST", "repair", REPAIR_HANDLERS),
     "repairs.return_visit": ("POST", "repair", REPAIR_HANDLERS),
     "repairs.evaluate": ("POST", "repair", {Role.RESIDENT}),
+    # Co-construction. The "wish" object is an open wish the resident posted for their household; world's
+    # roles are no party members, so only community staff (acting for a unit) may ever claim it.
+    "projects.wishes": ("GET", None, ALL),
+    "projects.wish_new": ("GET", None, CO_STAFF | {Role.RESIDENT}),
+    "projects.wish_detail": ("GET", "wish", CO_STAFF | {Role.RESIDENT}),
+    "projects.wish_claim": ("POST", "wish", CO_STAFF),
+    "projects.wish_release": ("POST", "wish", CO_STAFF),
+    "projects.wish_fulfil": ("POST", "wish", CO_STAFF),
+    "projects.wish_confirm": ("POST", "wish", CO_STAFF | {Role.RESIDENT}),
+    "projects.wish_withdraw": ("POST", "wish", CO_STAFF | {Role.RESIDENT}),
+    "projects.wish_photo": ("GET", "wish_photo", CO_STAFF | {Role.RESIDENT}),
+    "projects.registers_page": ("GET", None, COMMUNITY),
+    "projects.unit_new": ("GET", None, COMMUNITY),
+    "projects.member_new": ("GET", None, COMMUNITY),
+    "projects.agreement_new": ("GET", "unit", COMMUNITY),
+    "projects.records": ("GET", None, ALL),
 }
 # Routes outside the matrix on purpose: they act on the caller alone.
 SELF_ONLY = {"auth.login", "auth.logout", "auth.reauth", "auth.change_password", "auth.set_language",
@@ -121,12 +140,44 @@ def objects(world, inside: bool):
         "person": ("user_id", (world["users"][Role.OWNERS_COMMITTEE] if inside else _far_person(world)).id),
         "photo": ("photo_id", _board_photo(compound, world["users"][Role.RESIDENT]).id),
         "repair": ("request_id", _repair(world, inside).id),
+        **_co_objects(world, inside),
     }
+
+
+def _co_objects(world, inside):
+    """An open wish with a proof photo, and a resident unit, inside the world's community or in the far one."""
+    from datetime import date
+    from io import BytesIO
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from portal.extensions import db
+    from portal.projects.models import Unit, Wish
+    from portal.projects.photos import save_photos
+    from tests.conftest import make_user
+
+    compound = world["compound"] if inside else world["far_compound"]
+    household = world["household"] if inside else compound.buildings[0].households[0]
+    wisher = world["users"][Role.RESIDENT] if inside else make_user("远方心愿人", household=household)
+    wish = Wish(compound_id=compound.id, household_id=household.id, wisher_id=wisher.id, posted_by_id=wisher.id,
+                title="想要一把轮椅", category="health", status="open")
+    unit = Unit(community_id=compound.community_id, name="共建单位", registered_on=date(2026, 1, 1),
+                contact_name="联络人", contact_phone="13900000009")
+    db.session.add_all([wish, unit])
+    db.session.flush()
+    image = BytesIO()
+    Image.new("RGB", (8, 8)).save(image, "JPEG")
+    image.seek(0)
+    [photo] = save_photos(wish, [FileStorage(image, "done.jpg")], by=wisher)
+    db.session.commit()
+    return {"wish": ("wish_id", wish.id), "wish_photo": ("photo_id", photo.id), "unit": ("unit_id", unit.id)}
 
 
 @pytest.fixture(autouse=True)
 def _uploads(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    monkeypatch.setitem(app.config, "PROJECTS_UPLOAD_FOLDER", str(tmp_path / "project-uploads"))
 
 
 def _board_photo(compound, by):

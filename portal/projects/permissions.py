@@ -101,9 +101,12 @@ def visibility(user):
     staff = staff_compound_ids(user)
     if staff:
         conditions.append(Wish.compound_id.in_(staff))
-    open_to = _community_compounds(claim_community_ids(user)) | home_community_compound_ids(user)
-    if open_to:
-        conditions.append(and_(Wish.status == WishStatus.OPEN, Wish.compound_id.in_(open_to)))
+    claimable = _community_compounds(claim_community_ids(user))
+    if claimable:  # claimants also see which wishes others took (so a late claim is told, not 404)
+        conditions.append(and_(Wish.status.in_((WishStatus.OPEN, WishStatus.CLAIMED)), Wish.compound_id.in_(claimable)))
+    residents = home_community_compound_ids(user)
+    if residents:
+        conditions.append(and_(Wish.status == WishStatus.OPEN, Wish.compound_id.in_(residents)))
     return or_(*conditions) if conditions else false()
 
 

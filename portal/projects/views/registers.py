@@ -14,6 +14,7 @@ from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
 from portal.extensions import db
 from portal.orgs.models import Community, Compound
+from portal.orgs.permissions import visible_community_ids
 from portal.projects import registers
 from portal.projects.forms import AgreementForm, PartyMemberForm, UnitForm
 from portal.projects.models import Agreement, PartyMember, Unit
@@ -77,10 +78,11 @@ def unit_new():
 @bp.route("/registers/units/<int:unit_id>/agreements/new", methods=["GET", "POST"])
 @login_required
 def agreement_new(unit_id: int):
-    compound_ids = _compounds()
     unit = db.session.get(Unit, unit_id)
-    if unit is None or unit.community_id not in _community_ids(compound_ids):
+    if unit is None or unit.community_id not in visible_community_ids(current_user):
         abort(404)
+    if unit.community_id not in _community_ids(_compounds()):
+        abort(403)
     last = db.session.scalar(select(Agreement).where(Agreement.unit_id == unit.id).order_by(Agreement.end_date.desc()))
     form = AgreementForm()
     if not form.is_submitted() and last is not None:

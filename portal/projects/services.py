@@ -180,7 +180,8 @@ def post_wish(*, by, compound: Compound, title: str, description: str | None = N
     """A resident posts for their own household; community staff post on a resident's behalf (the
     household they name, the resident's account when they have one, a name and phone to call)."""
     scope = scope_of(by)
-    on_behalf = compound.id in staff_compound_ids(by)
+    own_home = household is not None and household.id in scope.household_ids
+    on_behalf = compound.id in staff_compound_ids(by) and not own_home  # staff posting for their own home: theirs
     if household is not None and household.building.compound_id != compound.id:
         raise RuleError(_l("房屋不属于这个小区。"), "household_id")
     if not on_behalf:

@@ -96,19 +96,21 @@ def _residents(community_id: int) -> list[tuple[User, Household]]:
 
 
 def _members(communities, units, today) -> list[User]:
-    """The residents of the two communities after the first few (who post wishes) are party members."""
+    """Residents of the two communities (after the first few, who post wishes) register as in-service
+    party members: those the demo marks as party members first."""
     members = []
     for community in communities.values():
-        for index, (user, household) in enumerate(_residents(community.id)[POSTERS:]):
+        people = sorted(_residents(community.id)[POSTERS:], key=lambda pair: (not pair[0].is_party_member, pair[0].id))
+        for index, (user, household) in enumerate(people):
             if user.username or db.session.scalar(select(PartyMember.id).where(PartyMember.user_id == user.id)):
                 continue
             unit = next((u for u in units if u.community_id == community.id and index % 2), None)
             db.session.add(PartyMember(user_id=user.id, compound_id=household.building.compound_id,
                                        unit_id=unit.id if unit else None, workplace=None if unit else "区教育局",
                                        registered_on=today - timedelta(days=30 + index * 7)))
+            db.session.flush()
             if community.name == "和平社区":
                 members.append(user)
-    db.session.flush()
     return members
 
 

@@ -10,17 +10,15 @@ from portal.core.modules import Todo
 from portal.extensions import db
 from portal.orgs.models import Compound
 from portal.projects.models import Wish, WishClaim, WishStatus
-from portal.projects.permissions import claim_community_ids, is_claimant, party_member_of, staff_compound_ids
+from portal.projects.permissions import claim_community_ids, is_claimant, staff_compound_ids
 
 
 def todos(user) -> list[Todo]:
-    """Wishes to claim near me (claimants), wishes I hold, wishes to confirm (wishers), wishes nobody
+    """Wishes to claim in my community (claimants; the list shows my own compound's first), wishes I hold, wishes to confirm (wishers), wishes nobody
     claimed for 14 days (community staff)."""
     claimant = is_claimant(user)
     staff = staff_compound_ids(user)
-    member = party_member_of(user)
-    near = (Wish.compound_id == member.compound_id) if member else Wish.compound_id.in_(
-        select(Compound.id).where(Compound.community_id.in_(claim_community_ids(user))))
+    near = Wish.compound_id.in_(select(Compound.id).where(Compound.community_id.in_(claim_community_ids(user))))
     mine = Wish.id.in_(select(WishClaim.wish_id).where(WishClaim.claimer_id == user.id, WishClaim.released_at.is_(None)))
 
     def count(condition):

@@ -214,7 +214,8 @@ class WishEvent(db.Model):
 
 
 class ServiceRecord(db.Model):
-    """一事一记录: one thing a party member or unit did for the community (a wish fulfilled and confirmed),
+    """一事一记录: one thing a party member or unit did for the community (a wish fulfilled and confirmed,
+    or a project milestone they did),
     listed month by month (一月一公示)."""
 
     __tablename__ = "co_service_record"
@@ -236,7 +237,154 @@ class ServiceRecord(db.Model):
     #: what was done, in a few words (no personal data of the wisher)
     summary: Mapped[str] = mapped_column(String(200))
     wish_id: Mapped[int | None] = mapped_column(ForeignKey("co_wish.id"))
+    #: or the project milestone whose work it records
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("co_milestone.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     party_member = relationship("PartyMember")
     unit = relationship("Unit")
+
+
+# --- projects (共建项目) ------------------------------------------------------------------------------
+
+class ProjectStatus(StrEnum):
+    PROPOSED = "proposed"  #: 提出
+    APPROVED = "approved"  #: 已立项
+    IN_PROGRESS = "in_progress"  #: 实施中
+    COMPLETED = "completed"  #: 已完成, open for the residents' evaluation
+    EVALUATED = "evaluated"  #: 已评价, closed
+    CANCELLED = "cancelled"  #: 已取消
+
+
+ProjectStatus.ALL = tuple(ProjectStatus)
+#: the states in which work is still to be done, so a deadline can pass
+ProjectStatus.RUNNING = (ProjectStatus.PROPOSED, ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS)
+ProjectStatus.DONE = (ProjectStatus.COMPLETED, ProjectStatus.EVALUATED)
+
+
+project_compound = db.Table(
+    "co_project_compound", db.metadata,
+    db.Column("project_id", ForeignKey("co_project.id"), primary_key=True),
+    db.Column("compound_id", ForeignKey("compound.id"), primary_key=True),
+)
+project_partner = db.Table(
+    "co_project_partner", db.metadata,
+    db.Column("project_id", ForeignKey("co_project.id"), primary_key=True),
+    db.Column("unit_id", ForeignKey("co_unit.id"), primary_key=True),
+)
+
+
+class Project(VersionedMixin, TimestampMixin, db.Model):
+    """A co-construction project: content, process steps (milestones), responsible body and deadline
+    (明确项目内容、流程环节、责任主体、完成时限). Progress is derived from milestone weights, never typed."""
+
+    __tablename__ = "co_project"
+    __table_args__ = (
+        enum_check("status", ProjectStatus),
+        CheckConstraint("deadline >= start_date", name="period"),
+        CheckConstraint("budget IS NULL OR budget >= 0", name="budget_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    #: the project this one is a part of; a parent's progress is its sub-projects'
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("co_project.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+    #: 责任主体: the body that answers for it, and the person in it
+    responsible_body: Mapped[str] = mapped_column(String(100))
+    responsible_person: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[date] = mapped_column(Date)
+    #: 完成时限
+    deadline: Mapped[date] = mapped_column(Date)
+    #: yuan, optional
+    budget: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(20), default=ProjectStatus.PROPOSED, index=True)
+    #: the day it was completed: on time when not after the deadline
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+    community = relationship("Community")
+    parent = relationship("Project", remote_side=[id], back_populates="children")
+    children = relationship("Project", back_populates="parent", order_by="Project.id")
+    compounds = relationship("Compound", secondary=project_compound, order_by="Compound.name")
+    partners = relationship("Unit", secondary=project_partner, order_by="Unit.name")
+    milestones = relationship("Milestone", back_populates="project", order_by="(Milestone.due_date, Milestone.id)")
+    events = relationship("ProjectEvent", back_populates="project", order_by="ProjectEvent.id")
+
+
+class Milestone(db.Model):
+    """流程环节: a step of a project with its due date and weight in the project's progress."""
+
+    __tablename__ = "co_milestone"
+    __table_args__ = (CheckConstraint("weight >= 0", name="weight_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("co_project.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    due_date: Mapped[date] = mapped_column(Date)
+    #: its share of the project's progress, relative to the other milestones' weights
+    weight: Mapped[int] = mapped_column(default=1)
+    #: the day it was done (None: not yet)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    #: the party member or unit who did it, for the service record
+    done_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("co_party_member.id"))
+    done_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("co_unit.id"))
+
+    project = relationship("Project", back_populates="milestones")
+
+
+class ProjectEvent(db.Model):
+    """One line of a project's timeline: a status change, a milestone done, an update with its note."""
+
+    __tablename__ = "co_project_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("co_project.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    project = relationship("Project", back_populates="events")
+    photos = relationship("ProjectPhoto", order_by="ProjectPhoto.id")
+
+
+class ProjectPhoto(db.Model):
+    """A photo of a project update (re-encoded, EXIF stripped, as for wishes)."""
+
+    __tablename__ = "co_project_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("co_project_event.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    event = relationship("ProjectEvent", back_populates="photos")
+
+
+class Evaluation(db.Model):
+    """A completion evaluation: one per household of the compounds concerned, and one per owners'
+    committee; the database refuses a second."""
+
+    __tablename__ = "co_evaluation"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        CheckConstraint("(household_id IS NULL) <> (committee_id IS NULL)", name="one_evaluator"),
+        db.UniqueConstraint("project_id", "household_id", name="uq_co_evaluation_household"),
+        db.UniqueConstraint("project_id", "committee_id", name="uq_co_evaluation_committee"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("co_project.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
+    #: the owners' committee (an organisation) evaluating as a body
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    rating: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

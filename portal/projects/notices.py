@@ -17,6 +17,8 @@ MESSAGES = {
     # to the claimer
     "projects.wish_confirmed": _l("您认领的微心愿 %(no)s“%(title)s”已确认完成，已记入服务记录。"),
     "projects.wish_withdrawn": _l("您认领的微心愿 %(no)s“%(title)s”已被撤回。"),
+    # to the residents and owners' committees of the compounds a project concerns
+    "projects.project_completed": _l("共建项目 %(no)s“%(title)s”已完成，请您评价。"),
 }
 
 

@@ -209,3 +209,63 @@ def _sees_registers(user, obj=None) -> bool:
 def _sees_records(user, obj=None) -> bool:
     """The monthly service record is public to the community: anyone with a compound there."""
     return bool(scope_of(user).compound_ids) or is_claimant(user)
+
+
+# --- projects ----------------------------------------------------------------------------------------
+
+def project_community_ids(user) -> set[int]:
+    """Communities whose projects the user sees: where they live, work or co-build (public to them)."""
+    from portal.orgs.permissions import visible_community_ids
+
+    return visible_community_ids(user) | claim_community_ids(user)
+
+
+def manages_community(user, community_id: int) -> bool:
+    """Community staff (party committee, community workers, street) run the community's projects."""
+    return bool(_community_compounds({community_id}) & register_compound_ids(user))
+
+
+def get_project_or_404(user, project_id: int):
+    from portal.projects.models import Project
+
+    project = db.session.get(Project, project_id)
+    if project is None or project.community_id not in project_community_ids(user):
+        abort(404)
+    return project
+
+
+def is_project_staff(user, project) -> bool:
+    return manages_community(user, project.community_id)
+
+
+def evaluator_for(user, project) -> tuple[str, int] | None:
+    """As whom the user may evaluate `project`: ("household", id) for a home in a compound concerned, else
+    ("committee", org id) for an owners' committee member there; None for anyone else."""
+    from portal.orgs.models import Building, Household, Organisation, OrgKind, Position
+
+    compound_ids = {c.id for c in project.compounds}
+    scope = scope_of(user)
+    if scope.household_ids:
+        home = db.session.scalar(select(Household.id).join(Building).where(
+            Household.id.in_(scope.household_ids), Building.compound_id.in_(compound_ids)).order_by(Household.id))
+        if home is not None:
+            return ("household", home)
+    if scope.compounds_with({Role.OWNERS_COMMITTEE}) & compound_ids:
+        from portal.core.clock import today
+
+        org = db.session.scalar(select(Organisation.id).join(Position, Position.organisation_id == Organisation.id).where(
+            Position.user_id == user.id, Position.role == Role.OWNERS_COMMITTEE, Position.is_open(today()),
+            Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id.in_(compound_ids)))
+        if org is not None:
+            return ("committee", org)
+    return None
+
+
+@rule("projects.list")
+def _sees_projects(user, obj=None) -> bool:
+    return bool(project_community_ids(user))
+
+
+@rule("projects.manage")
+def _manages_projects(user, obj=None) -> bool:
+    return bool(register_compound_ids(user))

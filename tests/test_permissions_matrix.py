@@ -103,6 +103,17 @@ MATRIX = {
     "projects.member_new": ("GET", None, COMMUNITY),
     "projects.agreement_new": ("GET", "unit", COMMUNITY),
     "projects.records": ("GET", None, ALL),
+    # A proposed project of the world's community for its compound: public to everyone there; community
+    # staff run it; its residents and owners' committee evaluate it (a 200 page saying "not completed yet").
+    "projects.project_list": ("GET", None, ALL),
+    "projects.project_new": ("GET", None, COMMUNITY),
+    "projects.project_detail": ("GET", "project", ALL),
+    "projects.project_step": ("POST", "project", COMMUNITY),
+    "projects.milestone_add": ("POST", "project", COMMUNITY),
+    "projects.milestone_done": ("POST", "milestone", COMMUNITY),
+    "projects.project_update": ("POST", "project", COMMUNITY),
+    "projects.project_evaluate": ("POST", "project", {Role.RESIDENT, Role.OWNERS_COMMITTEE}),
+    "projects.project_photo": ("GET", "project_photo", ALL),
 }
 # Routes outside the matrix on purpose: they act on the caller alone.
 SELF_ONLY = {"auth.login", "auth.logout", "auth.reauth", "auth.change_password", "auth.set_language",
@@ -171,7 +182,22 @@ def _co_objects(world, inside):
     image.seek(0)
     [photo] = save_photos(wish, [FileStorage(image, "done.jpg")], by=wisher)
     db.session.commit()
-    return {"wish": ("wish_id", wish.id), "wish_photo": ("photo_id", photo.id), "unit": ("unit_id", unit.id)}
+    from portal.projects.models import Milestone, Project, ProjectEvent
+    from portal.projects.photos import save_update_photos
+
+    project = Project(community_id=compound.community_id, title="充电棚", content="新建充电棚", responsible_body="居委会",
+                      responsible_person="陈静", start_date=date(2026, 1, 1), deadline=date(2026, 12, 31),
+                      created_by_id=wisher.id, status="proposed", compounds=[compound])
+    milestone = Milestone(project=project, title="设计", due_date=date(2026, 3, 1), weight=1)
+    event = ProjectEvent(project=project, action="update", note="开工")
+    db.session.add_all([project, milestone, event])
+    db.session.flush()
+    image.seek(0)
+    [project_photo] = save_update_photos(event, [FileStorage(image, "site.jpg")], by=wisher)
+    db.session.commit()
+    return {"wish": ("wish_id", wish.id), "wish_photo": ("photo_id", photo.id), "unit": ("unit_id", unit.id),
+            "project": ("project_id", project.id), "milestone": ("milestone_id", milestone.id),
+            "project_photo": ("photo_id", project_photo.id)}
 
 
 @pytest.fixture(autouse=True)

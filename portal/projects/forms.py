@@ -2,11 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     MultipleFileField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -92,3 +94,45 @@ class AgreementForm(Form):
     start_date = DateField(_l("开始日期"), validators=[InputRequired(_l("请填写日期。"))])
     end_date = DateField(_l("结束日期"), validators=[InputRequired(_l("请填写日期。"))])
     content = TextAreaField(_l("共建内容"), filters=[strip], validators=[InputRequired(_l("请填写共建内容。")), too_long(2000)])
+
+
+class ProjectForm(Form):
+    community_id = SelectField(_l("社区"), coerce=int_or_none, validate_choice=False)
+    parent_id = SelectField(_l("上级项目（可选）"), coerce=int_or_none, validate_choice=False)
+    title = StringField(_l("项目名称"), filters=[strip], validators=[too_long(100)])
+    content = TextAreaField(_l("项目内容"), filters=[strip], validators=[too_long(2000)])
+    responsible_body = StringField(_l("责任主体"), filters=[strip], validators=[too_long(100)])
+    responsible_person = StringField(_l("责任人"), filters=[strip], validators=[too_long(64)])
+    start_date = DateField(_l("开始日期"), validators=[Optional()])
+    deadline = DateField(_l("完成时限"), validators=[Optional()])
+    budget = StringField(_l("预算（元，可选）"), filters=[strip], validators=[Optional(), too_long(12)])
+    compound_ids = SelectMultipleField(_l("涉及小区"), coerce=int_or_none, validate_choice=False)
+    partner_ids = SelectMultipleField(_l("合作单位"), coerce=int_or_none, validate_choice=False)
+
+
+class MilestoneForm(Form):
+    title = StringField(_l("环节名称"), filters=[strip], validators=[too_long(100)])
+    due_date = DateField(_l("到期日期"), validators=[Optional()])
+    weight = StringField(_l("权重"), default="1", filters=[strip], validators=[Optional(), too_long(6)])
+    move_deadline = BooleanField(_l("把完成时限延后到这一天"))
+
+
+class MilestoneDoneForm(Form):
+    done_on = DateField(_l("完成日期"), validators=[Optional()])
+    doer = SelectField(_l("由谁完成（记入服务记录）"), validate_choice=False)
+
+
+class UpdateForm(Form):
+    note = TextAreaField(_l("进展情况"), filters=[strip], validators=[Optional(), too_long(2000)])
+    photos = MultipleFileField(_l("照片（可选，最多 3 张）"))
+
+
+class StepForm(ActionForm):
+    step = HiddenField()
+    reason = StringField(_l("取消理由"), filters=[strip], validators=[Optional(), too_long(500)])
+
+
+class EvaluateForm(Form):
+    rating = RadioField(_l("评分"), choices=[(n, "★" * n) for n in range(5, 0, -1)], coerce=int_or_none,
+                        validate_choice=False)
+    comment = TextAreaField(_l("意见（可选）"), filters=[strip], validators=[Optional(), too_long(1000)])

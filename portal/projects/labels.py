@@ -27,3 +27,33 @@ EVENT_LABELS = {
     "withdrawn": _l("撤回"),
     "raised": _l("14天无人认领，已提请社区协调"),
 }
+PROJECT_STATUS_LABELS = {
+    "proposed": _l("已提出"),
+    "approved": _l("已立项"),
+    "in_progress": _l("实施中"),
+    "completed": _l("已完成，待评价"),
+    "evaluated": _l("已评价"),
+    "cancelled": _l("已取消"),
+}
+STEP_LABELS = {
+    "approve": _l("批准立项"),
+    "start": _l("开始实施"),
+    "complete": _l("项目完成"),
+    "close": _l("结束评价"),
+    "cancel": _l("取消项目"),
+}
+TIMING_LABELS = {"on_time": _l("按时"), "late": _l("逾期完成"), "overdue": _l("已逾期"), "pending": _l("进行中")}
+TIMING_TAGS = {"on_time": "tag-ok", "late": "tag-warn", "overdue": "tag-bad", "pending": ""}
+PROJECT_EVENT_LABELS = {
+    "proposed": _l("提出项目"),
+    "approve": _l("批准立项"),
+    "start": _l("开始实施"),
+    "complete": _l("项目完成"),
+    "close": _l("结束评价"),
+    "cancel": _l("取消项目"),
+    "milestone_added": _l("添加流程环节"),
+    "milestone_done": _l("环节完成"),
+    "deadline_moved": _l("完成时限延后"),
+    "update": _l("进展"),
+    "evaluated": _l("居民评价"),
+}

@@ -348,7 +348,8 @@ class ProjectEvent(db.Model):
     to_status: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
     project = relationship("Project", back_populates="events")
-    photos = relationship("ProjectPhoto", order_by="ProjectPhoto.id")
+    actor = relationship("User")
+    photos = relationship("ProjectPhoto", back_populates="event", order_by="ProjectPhoto.id")
 
 
 class ProjectPhoto(db.Model):

@@ -69,23 +69,36 @@ def _prepare(file) -> tuple[bytes, int, int]:
     return out.getvalue(), clean.width, clean.height
 
 
-def save_photos(wish: Wish, files, *, by) -> list[WishPhoto]:
-    """Check every chosen file, then store them all (the caller's transaction commits the rows)."""
+def _store(files, existing: int, by, make) -> list:
+    """Check every file, then write them all; `make(stored_name, width, height, size)` builds each row."""
     files = chosen(files)
     if not files:
         return []
-    existing = db.session.scalar(select(func.count(WishPhoto.id)).where(WishPhoto.wish_id == wish.id)) or 0
     if existing + len(files) > MAX_PHOTOS:
         raise RuleError(_l("最多只能上传 %(max)s 张照片（已有 %(have)s 张）。", max=MAX_PHOTOS, have=existing), "photos")
     prepared = [_prepare(f) for f in files]
     folder = upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    photos = []
+    rows = []
     for data, width, height in prepared:
         stored_name = secrets.token_hex(16) + ".jpg"
         (folder / stored_name).write_bytes(data)
-        photos.append(WishPhoto(wish_id=wish.id, stored_name=stored_name, width=width, height=height,
-                                size_bytes=len(data), uploaded_by_id=by.id))
-    db.session.add_all(photos)
-    on_rollback(lambda: [(folder / p.stored_name).unlink(missing_ok=True) for p in photos])
-    return photos
+        rows.append(make(stored_name, width, height, len(data)))
+    db.session.add_all(rows)
+    on_rollback(lambda: [(folder / row.stored_name).unlink(missing_ok=True) for row in rows])
+    return rows
+
+
+def save_photos(wish: Wish, files, *, by) -> list[WishPhoto]:
+    """Proof of a fulfilled wish (the caller's transaction commits the rows)."""
+    existing = db.session.scalar(select(func.count(WishPhoto.id)).where(WishPhoto.wish_id == wish.id)) or 0
+    return _store(files, existing, by, lambda name, w, h, size: WishPhoto(
+        wish_id=wish.id, stored_name=name, width=w, height=h, size_bytes=size, uploaded_by_id=by.id))
+
+
+def save_update_photos(event, files, *, by) -> list:
+    """Photos of a project update (a timeline line)."""
+    from portal.projects.models import ProjectPhoto
+
+    return _store(files, 0, by, lambda name, w, h, size: ProjectPhoto(
+        event_id=event.id, stored_name=name, width=w, height=h, size_bytes=size, uploaded_by_id=by.id))

@@ -32,10 +32,48 @@ def todos(user) -> list[Todo]:
               if staff else false()),
     )).one()
     wishes = url_for("projects.wishes")
-    items = [
+    items = _project_todos(user, staff)
+    items += [
         Todo(_l("微心愿无人认领，请协调"), raised, f"{wishes}?status=open", urgent=True),
         Todo(_l("附近待认领的微心愿"), to_claim, f"{wishes}?status=open"),
         Todo(_l("我认领的微心愿"), in_hand, f"{wishes}?status=claimed"),
         Todo(_l("微心愿已完成，请确认"), to_confirm, f"{wishes}?status=fulfilled"),
     ]
     return [item for item in items if item.count]
+
+
+def _project_todos(user, staff_compounds: set[int]) -> list[Todo]:
+    """Community staff: milestones late or due within a week; residents and owners' committees: completed
+    projects of their compounds they have not evaluated yet. One query each."""
+    from datetime import timedelta
+
+    from portal.core.clock import today
+    from portal.orgs.models import Role
+    from portal.orgs.permissions import scope_of
+    from portal.projects.models import Evaluation, Milestone, Project, ProjectStatus, project_compound
+    from portal.projects.permissions import register_compound_ids
+
+    scope = scope_of(user)
+    items = []
+    projects_url = url_for("projects.project_list")
+    managed = register_compound_ids(user)
+    if managed:
+        communities = select(Compound.community_id).where(Compound.id.in_(managed))
+        on = today()
+        late, due = db.session.execute(select(
+            func.count().filter(Milestone.due_date < on), func.count().filter(Milestone.due_date >= on))
+            .join(Project, Project.id == Milestone.project_id)
+            .where(Project.community_id.in_(communities), Project.status.in_(ProjectStatus.RUNNING),
+                   Milestone.done_on.is_(None), Milestone.due_date <= on + timedelta(days=7))).one()
+        items += [Todo(_l("项目环节已逾期"), late, f"{projects_url}?status=in_progress", urgent=True),
+                  Todo(_l("项目环节本周到期"), due, f"{projects_url}?status=in_progress")]
+    mine = scope.compounds_with({Role.RESIDENT, Role.OWNERS_COMMITTEE})
+    if mine:
+        evaluated = select(Evaluation.project_id).where(
+            (Evaluation.user_id == user.id) | Evaluation.household_id.in_(scope.household_ids or {0}))
+        count = db.session.scalar(select(func.count(func.distinct(Project.id))).join(
+            project_compound, project_compound.c.project_id == Project.id).where(
+            project_compound.c.compound_id.in_(mine), Project.status == ProjectStatus.COMPLETED,
+            Project.id.not_in(evaluated)))
+        items.append(Todo(_l("共建项目已完成，请评价"), count or 0, f"{projects_url}?status=completed"))
+    return items

@@ -84,3 +84,29 @@ def test_project_list_query_count_is_flat(client, w, count_queries):
     for i in range(6):
         post(client, "/projects/new", _form(w, title=f"项目{i}"))
     assert queries_for(client, "/projects/", count_queries) <= few
+
+
+def test_home_page_to_dos_for_projects(client, w, app):
+    from portal.projects import project_services as ps
+
+    project = ps.create_project(by=w["worker"], community_id=w["community"].id, title="健身角", content="添置器材",
+                                responsible_body="居委会", responsible_person="陈静", start_date=today() - timedelta(days=20),
+                                deadline=today() + timedelta(days=20), compound_ids=[w["compound"].id])
+    ps.add_milestone(project, by=w["worker"], title="选址", due_date=today() - timedelta(days=2), weight=1)
+    ps.add_milestone(project, by=w["worker"], title="采购", due_date=today() + timedelta(days=3), weight=1)
+    db.session.commit()
+    login_as(client, w["worker"])
+    home = client.get("/").get_data(as_text=True)
+    assert "项目环节已逾期" in home and "项目环节本周到期" in home
+    ps.take_step(project, "approve", by=w["worker"])
+    ps.take_step(project, "start", by=w["worker"])
+    for m in project.milestones:
+        ps.complete_milestone(m, by=w["worker"])
+    ps.take_step(project, "complete", by=w["worker"])
+    db.session.commit()
+    resident = app.test_client()
+    login_as(resident, w["resident"])
+    assert "共建项目已完成，请评价" in resident.get("/").get_data(as_text=True)
+    ps.evaluate(project, by=w["resident"], rating=4)
+    db.session.commit()
+    assert "共建项目已完成，请评价" not in resident.get("/").get_data(as_text=True)

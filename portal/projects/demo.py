@@ -61,8 +61,61 @@ def load_projects_demo(today: date) -> int:
         count += 1
     db.session.flush()
     services.sweep()
+    _projects(communities["和平社区"], units, worker, residents, today)
     db.session.commit()
     return count
+
+
+PROJECTS = (
+    # (title, content, final status, days since start, length in days, milestones done of 3)
+    ("非机动车充电棚", "在阳光花园北侧新建充电棚，解决电动车楼道充电隐患。", "evaluated", 200, 90, 3),
+    ("老旧小区楼道照明改造", "更换声控灯，老人夜间出行更安全。", "completed", 120, 60, 3),
+    ("社区健康驿站", "医院每月义诊，建立老人健康档案。", "in_progress", 60, 120, 1),
+    ("儿童托管“四点半课堂”", "学校志愿者课后托管辅导。", "in_progress", 100, 70, 2),  # late: past its deadline
+    ("口袋公园", "利用闲置空地建口袋公园。", "approved", 10, 150, 0),
+    ("停车位规划", "重新划线增加停车位。", "proposed", 3, 90, 0),
+    ("垃圾分类亭", "因选址争议暂缓。", "cancelled", 80, 60, 0),
+)
+
+
+def _projects(community, units, worker, residents, today) -> None:
+    """Projects in every status with milestones (some late), updates and residents' evaluations."""
+    from portal.projects import project_services as ps
+
+    if worker is None:
+        return
+    compound_ids = sorted({household.building.compound_id for _user, household in residents})
+    partners = [u.id for u in units if u.community_id == community.id]
+    for title, content, status, since, length, done in PROJECTS:
+        start = today - timedelta(days=since)
+        project = ps.create_project(by=worker, community_id=community.id, title=title, content=content,
+                                    responsible_body="和平社区居委会", responsible_person=worker.name, start_date=start,
+                                    deadline=start + timedelta(days=length), compound_ids=compound_ids[:2],
+                                    partner_ids=partners[:2], budget=20000 if since > 50 else None)
+        milestones = [ps.add_milestone(project, by=worker, title=name, due_date=start + timedelta(days=length * k // 3),
+                                       weight=weight)
+                      for k, (name, weight) in enumerate((("方案征求意见", 1), ("施工/实施", 3), ("验收", 1)), start=1)]
+        if status == "cancelled":
+            ps.take_step(project, "cancel", by=worker, reason="选址未达成一致，暂缓实施。")
+            continue
+        if status == "proposed":
+            continue
+        ps.take_step(project, "approve", by=worker)
+        if status == "approved":
+            continue
+        ps.take_step(project, "start", by=worker)
+        for k, milestone in enumerate(milestones[:done]):
+            ps.complete_milestone(milestone, by=worker, done_on=min(milestone.due_date + timedelta(days=k * 3), today),
+                                  unit=units[0] if k == 1 else None)
+        ps.add_update(project, by=worker, note="居民议事会讨论通过实施方案。")
+        if status in ("completed", "evaluated"):
+            ps.take_step(project, "complete", by=worker)
+            project.completed_on = min(project.deadline, today)
+            for resident, _household in residents[:3]:
+                ps.evaluate(project, by=resident, rating=5 if resident.id % 2 else 4, comment="效果很好。")
+        if status == "evaluated":
+            ps.take_step(project, "close", by=worker)
+        db.session.flush()
 
 
 def _units(communities, users, today):

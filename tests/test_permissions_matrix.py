@@ -114,6 +114,11 @@ MATRIX = {
     "projects.project_update": ("POST", "project", COMMUNITY),
     "projects.project_evaluate": ("POST", "project", {Role.RESIDENT, Role.OWNERS_COMMITTEE}),
     "projects.project_photo": ("GET", "project_photo", ALL),
+    "projects.demands": ("GET", None, COMMUNITY),
+    "projects.demand_new": ("GET", None, COMMUNITY),
+    "projects.resources": ("GET", None, COMMUNITY),
+    "projects.resource_new": ("GET", None, COMMUNITY),
+    "projects.match": ("GET", None, COMMUNITY),
 }
 # Routes outside the matrix on purpose: they act on the caller alone.
 SELF_ONLY = {"auth.login", "auth.logout", "auth.reauth", "auth.change_password", "auth.set_language",

@@ -1,8 +1,8 @@
-"""co-construction: units, agreements, party members, micro-wishes, projects, service record
+"""co-construction: units, agreements, party members, micro-wishes, three lists, projects, service record
 
 Revision ID: 0009_projects
 Revises: 0006_task_runs
-Create Date: 2026-11-24 16:28:54.938741
+Create Date: 2026-11-24 16:38:12.668017
 
 """
 from alembic import op
@@ -84,6 +84,29 @@ def upgrade():
     with op.batch_alter_table('co_agreement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_co_agreement_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('co_demand',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('compound_id', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("category IN ('environment', 'elderly', 'children', 'safety', 'culture', 'health', 'other')", name=op.f('ck_co_demand_category_enum')),
+    sa.CheckConstraint("source IN ('resident', 'compound', 'owners_committee', 'joint_meeting', 'survey')", name=op.f('ck_co_demand_source_enum')),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_co_demand_community_id_community')),
+    sa.ForeignKeyConstraint(['compound_id'], ['compound.id'], name=op.f('fk_co_demand_compound_id_compound')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_co_demand_created_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_co_demand'))
+    )
+    with op.batch_alter_table('co_demand', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_co_demand_category'), ['category'], unique=False)
+        batch_op.create_index(batch_op.f('ix_co_demand_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_co_demand_compound_id'), ['compound_id'], unique=False)
+
     op.create_table('co_party_member',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -133,6 +156,24 @@ def upgrade():
     sa.ForeignKeyConstraint(['unit_id'], ['co_unit.id'], name=op.f('fk_co_project_partner_unit_id_co_unit')),
     sa.PrimaryKeyConstraint('project_id', 'unit_id', name=op.f('pk_co_project_partner'))
     )
+    op.create_table('co_resource',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=True),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('quantity', sa.String(length=50), nullable=True),
+    sa.Column('availability', sa.String(length=100), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("category IN ('environment', 'elderly', 'children', 'safety', 'culture', 'health', 'other')", name=op.f('ck_co_resource_category_enum')),
+    sa.CheckConstraint("kind IN ('venue', 'funds', 'volunteers', 'expertise', 'equipment')", name=op.f('ck_co_resource_kind_enum')),
+    sa.ForeignKeyConstraint(['unit_id'], ['co_unit.id'], name=op.f('fk_co_resource_unit_id_co_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_co_resource'))
+    )
+    with op.batch_alter_table('co_resource', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_co_resource_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('co_milestone',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
@@ -151,6 +192,16 @@ def upgrade():
     with op.batch_alter_table('co_milestone', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_co_milestone_project_id'), ['project_id'], unique=False)
 
+    op.create_table('co_project_demand',
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('demand_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['demand_id'], ['co_demand.id'], name=op.f('fk_co_project_demand_demand_id_co_demand')),
+    sa.ForeignKeyConstraint(['project_id'], ['co_project.id'], name=op.f('fk_co_project_demand_project_id_co_project')),
+    sa.PrimaryKeyConstraint('project_id', 'demand_id', name=op.f('pk_co_project_demand'))
+    )
+    with op.batch_alter_table('co_project_demand', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_co_project_demand_demand_id'), ['demand_id'], unique=False)
+
     op.create_table('co_project_photo',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -167,6 +218,16 @@ def upgrade():
     )
     with op.batch_alter_table('co_project_photo', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_co_project_photo_event_id'), ['event_id'], unique=False)
+
+    op.create_table('co_project_resource',
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('resource_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['co_project.id'], name=op.f('fk_co_project_resource_project_id_co_project')),
+    sa.ForeignKeyConstraint(['resource_id'], ['co_resource.id'], name=op.f('fk_co_project_resource_resource_id_co_resource')),
+    sa.PrimaryKeyConstraint('project_id', 'resource_id', name=op.f('pk_co_project_resource'))
+    )
+    with op.batch_alter_table('co_project_resource', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_co_project_resource_resource_id'), ['resource_id'], unique=False)
 
     op.create_table('co_evaluation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -347,14 +408,26 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_co_evaluation_project_id'))
 
     op.drop_table('co_evaluation')
+    with op.batch_alter_table('co_project_resource', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_co_project_resource_resource_id'))
+
+    op.drop_table('co_project_resource')
     with op.batch_alter_table('co_project_photo', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_co_project_photo_event_id'))
 
     op.drop_table('co_project_photo')
+    with op.batch_alter_table('co_project_demand', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_co_project_demand_demand_id'))
+
+    op.drop_table('co_project_demand')
     with op.batch_alter_table('co_milestone', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_co_milestone_project_id'))
 
     op.drop_table('co_milestone')
+    with op.batch_alter_table('co_resource', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_co_resource_unit_id'))
+
+    op.drop_table('co_resource')
     op.drop_table('co_project_partner')
     with op.batch_alter_table('co_project_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_co_project_event_project_id'))
@@ -366,6 +439,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_co_party_member_compound_id'))
 
     op.drop_table('co_party_member')
+    with op.batch_alter_table('co_demand', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_co_demand_compound_id'))
+        batch_op.drop_index(batch_op.f('ix_co_demand_community_id'))
+        batch_op.drop_index(batch_op.f('ix_co_demand_category'))
+
+    op.drop_table('co_demand')
     with op.batch_alter_table('co_agreement', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_co_agreement_unit_id'))
 

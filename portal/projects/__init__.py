@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     notices.register()
     add_task(app, "projects.wish_sweep", services.sweep, every_seconds=SWEEP_EVERY)
     add_nav(app, "projects.project_list", _l("共建项目"), "projects", rule="projects.list", order=38)
+    add_nav(app, "projects.match", _l("三清单"), "lists", rule="projects.manage", order=39)
     add_nav(app, "projects.wishes", _l("微心愿"), "wishes", rule="projects.wishes", order=40)
     add_nav(app, "projects.records", _l("服务记录"), "records", rule="projects.records", order=42)
     add_nav(app, "projects.registers_page", _l("报到台账"), "registers", rule="projects.registers", order=44)

@@ -78,15 +78,36 @@ PROJECTS = (
 )
 
 
+DEMANDS = (
+    ("resident", "safety", "电动车楼道充电隐患"), ("owners_committee", "environment", "楼道灯经常不亮"),
+    ("joint_meeting", "health", "老人看病不方便"), ("survey", "children", "孩子放学后无人看管"),
+    ("compound", "elderly", "独居老人吃饭难"), ("resident", "culture", "缺少广场舞场地"),
+)
+RESOURCES = (
+    ("funds", "safety", "充电棚建设资金", "5万元"), ("volunteers", "environment", "电工志愿者", "6人"),
+    ("expertise", "health", "每月义诊", "每月1次"), ("venue", "children", "学校礼堂", "300平方米"),
+    ("equipment", None, "二手办公桌椅", "20套"),
+)
+
+
 def _projects(community, units, worker, residents, today) -> None:
     """Projects in every status with milestones (some late), updates and residents' evaluations."""
     from portal.projects import project_services as ps
 
     if worker is None:
         return
+    from portal.projects import lists
+
     compound_ids = sorted({household.building.compound_id for _user, household in residents})
     partners = [u.id for u in units if u.community_id == community.id]
-    for title, content, status, since, length, done in PROJECTS:
+    demands = [lists.add_demand(by=worker, community_id=community.id, compound_id=compound_ids[i % len(compound_ids)],
+                                source=source, category=category, title=title)
+               for i, (source, category, title) in enumerate(DEMANDS)]
+    ours = [u for u in units if u.community_id == community.id]
+    resources = [lists.add_resource(by=worker, unit=ours[i % len(ours)], kind=kind, category=category, title=title,
+                                    quantity=quantity, availability="周末")
+                 for i, (kind, category, title, quantity) in enumerate(RESOURCES)]
+    for index, (title, content, status, since, length, done) in enumerate(PROJECTS):
         start = today - timedelta(days=since)
         project = ps.create_project(by=worker, community_id=community.id, title=title, content=content,
                                     responsible_body="和平社区居委会", responsible_person=worker.name, start_date=start,
@@ -95,6 +116,8 @@ def _projects(community, units, worker, residents, today) -> None:
         milestones = [ps.add_milestone(project, by=worker, title=name, due_date=start + timedelta(days=length * k // 3),
                                        weight=weight)
                       for k, (name, weight) in enumerate((("方案征求意见", 1), ("施工/实施", 3), ("验收", 1)), start=1)]
+        if index < 3:  # the first projects were matched from the lists; the rest of both lists stay open
+            lists.link_lists(project, [demands[index].id], [resources[index].id])
         if status == "cancelled":
             ps.take_step(project, "cancel", by=worker, reason="选址未达成一致，暂缓实施。")
             continue

@@ -15,8 +15,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from portal.core.forms import PHONE, Form, int_or_none, strip, too_long
-from portal.projects.labels import WISH_CATEGORY_LABELS
-from portal.projects.models import WISH_CATEGORIES
+from portal.projects.labels import (
+    DEMAND_CATEGORY_LABELS,
+    DEMAND_SOURCE_LABELS,
+    RESOURCE_KIND_LABELS,
+    WISH_CATEGORY_LABELS,
+)
+from portal.projects.models import DEMAND_CATEGORIES, DEMAND_SOURCES, RESOURCE_KINDS, WISH_CATEGORIES
 
 
 class WishForm(Form):
@@ -108,6 +113,8 @@ class ProjectForm(Form):
     budget = StringField(_l("预算（元，可选）"), filters=[strip], validators=[Optional(), too_long(12)])
     compound_ids = SelectMultipleField(_l("涉及小区"), coerce=int_or_none, validate_choice=False)
     partner_ids = SelectMultipleField(_l("合作单位"), coerce=int_or_none, validate_choice=False)
+    demand_ids = SelectMultipleField(_l("对接的需求"), coerce=int_or_none, validate_choice=False)
+    resource_ids = SelectMultipleField(_l("使用的资源"), coerce=int_or_none, validate_choice=False)
 
 
 class MilestoneForm(Form):
@@ -136,3 +143,23 @@ class EvaluateForm(Form):
     rating = RadioField(_l("评分"), choices=[(n, "★" * n) for n in range(5, 0, -1)], coerce=int_or_none,
                         validate_choice=False)
     comment = TextAreaField(_l("意见（可选）"), filters=[strip], validators=[Optional(), too_long(1000)])
+
+
+class DemandForm(Form):
+    community_id = SelectField(_l("社区"), coerce=int_or_none, validate_choice=False)
+    compound_id = SelectField(_l("小区"), coerce=int_or_none, validate_choice=False)
+    source = RadioField(_l("来源"), choices=[(s, DEMAND_SOURCE_LABELS[s]) for s in DEMAND_SOURCES], default="resident",
+                        validate_choice=False)
+    category = RadioField(_l("类别"), choices=[(c, DEMAND_CATEGORY_LABELS[c]) for c in DEMAND_CATEGORIES],
+                          validate_choice=False)
+    title = StringField(_l("需求"), filters=[strip], validators=[too_long(100)])
+    description = TextAreaField(_l("说明（可选）"), filters=[strip], validators=[Optional(), too_long(1000)])
+
+
+class ResourceForm(Form):
+    unit_id = SelectField(_l("驻区单位"), coerce=int_or_none, validate_choice=False)
+    kind = RadioField(_l("资源类型"), choices=[(k, RESOURCE_KIND_LABELS[k]) for k in RESOURCE_KINDS], validate_choice=False)
+    category = SelectField(_l("适合的需求类别"), validate_choice=False)
+    title = StringField(_l("资源"), filters=[strip], validators=[too_long(100)])
+    quantity = StringField(_l("数量（如：200平方米、10人）"), filters=[strip], validators=[Optional(), too_long(50)])
+    availability = StringField(_l("可用时间（如：周末）"), filters=[strip], validators=[Optional(), too_long(100)])

@@ -57,3 +57,26 @@ PROJECT_EVENT_LABELS = {
     "update": _l("进展"),
     "evaluated": _l("居民评价"),
 }
+DEMAND_SOURCE_LABELS = {
+    "resident": _l("居民"),
+    "compound": _l("小区"),
+    "owners_committee": _l("业委会"),
+    "joint_meeting": _l("联席会议"),
+    "survey": _l("问卷结果"),
+}
+DEMAND_CATEGORY_LABELS = {
+    "environment": _l("环境设施"),
+    "elderly": _l("为老服务"),
+    "children": _l("儿童青少年"),
+    "safety": _l("平安建设"),
+    "culture": _l("文体活动"),
+    "health": _l("医疗健康"),
+    "other": _l("其他"),
+}
+RESOURCE_KIND_LABELS = {
+    "venue": _l("场地"),
+    "funds": _l("资金"),
+    "volunteers": _l("志愿者"),
+    "expertise": _l("专业服务"),
+    "equipment": _l("设备物资"),
+}

@@ -311,6 +311,10 @@ class Project(VersionedMixin, TimestampMixin, db.Model):
     partners = relationship("Unit", secondary=project_partner, order_by="Unit.name")
     milestones = relationship("Milestone", back_populates="project", order_by="(Milestone.due_date, Milestone.id)")
     events = relationship("ProjectEvent", back_populates="project", order_by="ProjectEvent.id")
+    #: 三清单: the demands it takes up and the resources it uses
+    demands = relationship("Demand", secondary="co_project_demand", back_populates="projects", order_by="Demand.id")
+    resources = relationship("Resource", secondary="co_project_resource", back_populates="projects",
+                             order_by="Resource.id")
 
 
 class Milestone(db.Model):
@@ -389,3 +393,86 @@ class Evaluation(db.Model):
     rating: Mapped[int]
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- the three lists (三清单): demands and resources, matched into projects -------------------------------
+
+class DemandSource(StrEnum):
+    RESIDENT = "resident"  #: 居民
+    COMPOUND = "compound"  #: 小区
+    OWNERS_COMMITTEE = "owners_committee"  #: 业委会
+    JOINT_MEETING = "joint_meeting"  #: 联席会议
+    SURVEY = "survey"  #: 问卷结果
+
+
+class DemandCategory(StrEnum):
+    ENVIRONMENT = "environment"  #: 环境设施
+    ELDERLY = "elderly"  #: 为老服务
+    CHILDREN = "children"  #: 儿童青少年
+    SAFETY = "safety"  #: 平安建设
+    CULTURE = "culture"  #: 文体活动
+    HEALTH = "health"  #: 医疗健康
+    OTHER = "other"
+
+
+class ResourceKind(StrEnum):
+    VENUE = "venue"  #: 场地
+    FUNDS = "funds"  #: 资金
+    VOLUNTEERS = "volunteers"  #: 志愿者
+    EXPERTISE = "expertise"  #: 专业服务
+    EQUIPMENT = "equipment"  #: 设备物资
+
+
+DEMAND_SOURCES, DEMAND_CATEGORIES, RESOURCE_KINDS = tuple(DemandSource), tuple(DemandCategory), tuple(ResourceKind)
+
+project_demand = db.Table(
+    "co_project_demand", db.metadata,
+    db.Column("project_id", ForeignKey("co_project.id"), primary_key=True),
+    db.Column("demand_id", ForeignKey("co_demand.id"), primary_key=True, index=True),
+)
+project_resource = db.Table(
+    "co_project_resource", db.metadata,
+    db.Column("project_id", ForeignKey("co_project.id"), primary_key=True),
+    db.Column("resource_id", ForeignKey("co_resource.id"), primary_key=True, index=True),
+)
+
+
+class Demand(TimestampMixin, db.Model):
+    """需求清单: a need of residents or a compound, with where it came from."""
+
+    __tablename__ = "co_demand"
+    __table_args__ = (enum_check("source", DemandSource), enum_check("category", DemandCategory))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    #: the compound it concerns (None: the whole community)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compound.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+
+    compound = relationship("Compound")
+    projects = relationship("Project", secondary=project_demand, back_populates="demands", order_by="Project.id")
+
+
+class Resource(TimestampMixin, db.Model):
+    """资源清单: what a unit offers — a venue, funds, volunteers, expertise, equipment."""
+
+    __tablename__ = "co_resource"
+    __table_args__ = (enum_check("kind", ResourceKind), enum_check("category", DemandCategory))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("co_unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: the kind of need it suits best (filters the matching page); None: any
+    category: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(100))
+    #: how much, in the unit's words: "200平方米", "10人", "5万元"
+    quantity: Mapped[str | None] = mapped_column(String(50))
+    #: when it is available, in the unit's words: "周末", "2026年全年"
+    availability: Mapped[str | None] = mapped_column(String(100))
+
+    unit = relationship("Unit")
+    projects = relationship("Project", secondary=project_resource, back_populates="resources", order_by="Project.id")

@@ -23,7 +23,7 @@ from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
 from portal.extensions import db
 from portal.orgs.models import Community, Compound
-from portal.projects import labels, progress
+from portal.projects import labels, lists, progress
 from portal.projects import project_services as ps
 from portal.projects.forms import (
     EvaluateForm,
@@ -99,6 +99,13 @@ def _project_form():
         select(Compound).where(Compound.community_id.in_(community_ids)).order_by(Compound.community_id, Compound.name))]
     form.partner_ids.choices = id_choices(db.session.execute(
         select(Unit.id, Unit.name).where(Unit.community_id.in_(community_ids)).order_by(Unit.name)))
+    form.demand_ids.choices = [(d.id, d.title) for d in db.session.scalars(
+        lists.unmatched_demands(community_ids))]
+    form.resource_ids.choices = [(r.id, f"{r.unit.name} · {r.title}") for r in db.session.scalars(
+        lists.unused_resources(community_ids))]
+    if not form.is_submitted():  # from the matching page: what was ticked there
+        form.demand_ids.data = [i for i in map(parse_id, request.args.getlist("demand")) if i]
+        form.resource_ids.data = [i for i in map(parse_id, request.args.getlist("resource")) if i]
     form.parent_id.choices = [("", _("（无）")), *id_choices(db.session.execute(
         select(Project.id, Project.title).where(Project.community_id.in_(community_ids),
                                                 Project.status.in_(ProjectStatus.RUNNING)).order_by(Project.title)))]
@@ -132,6 +139,8 @@ def project_new():
                     deadline=form.deadline.data, budget=budget, parent=parent,
                     compound_ids=[i for i in form.compound_ids.data or [] if i],
                     partner_ids=[i for i in form.partner_ids.data or [] if i])
+                lists.link_lists(project, [i for i in form.demand_ids.data or [] if i],
+                                 [i for i in form.resource_ids.data or [] if i])
             if outcome.ok:
                 flash(_("项目已提出，编号 %(no)s", no=project.id), "success")
                 return hx_redirect(url_for("projects.project_detail", project_id=project.id))

@@ -119,6 +119,7 @@ MATRIX = {
     "projects.resources": ("GET", None, COMMUNITY),
     "projects.resource_new": ("GET", None, COMMUNITY),
     "projects.match": ("GET", None, COMMUNITY),
+    "projects.resource_import": ("GET", None, COMMUNITY),
 }
 # Routes outside the matrix on purpose: they act on the caller alone.
 SELF_ONLY = {"auth.login", "auth.logout", "auth.reauth", "auth.change_password", "auth.set_language",

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from portal.core.forms import PHONE, Form, int_or_none, strip, too_long
+from portal.orgs.forms import ImportForm
 from portal.projects.labels import (
     DEMAND_CATEGORY_LABELS,
     DEMAND_SOURCE_LABELS,
@@ -163,3 +164,7 @@ class ResourceForm(Form):
     title = StringField(_l("资源"), filters=[strip], validators=[too_long(100)])
     quantity = StringField(_l("数量（如：200平方米、10人）"), filters=[strip], validators=[Optional(), too_long(50)])
     availability = StringField(_l("可用时间（如：周末）"), filters=[strip], validators=[Optional(), too_long(100)])
+
+
+class ResourceImportForm(ImportForm):
+    community_id = SelectField(_l("社区"), coerce=int_or_none, validate_choice=False)

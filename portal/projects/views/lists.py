@@ -126,3 +126,29 @@ def match():
                                    .options(joinedload(Resource.unit)).limit(100)).all()
     return render("projects/match.html", "results", demands=demands, resources=resources, filters=filters,
                   labels=labels, categories=DEMAND_CATEGORIES, compounds=_compound_choices(community_ids))
+
+
+@bp.route("/resources/import", methods=["GET", "POST"])
+@login_required
+def resource_import():
+    """Units and their resources from a spreadsheet: all rows or none, each bad row named."""
+    from portal.core.clock import today
+    from portal.projects.forms import ResourceImportForm
+    from portal.projects.importer import import_resources
+
+    community_ids = _communities()
+    form = ResourceImportForm()
+    form.community_id.choices = id_choices(db.session.execute(select(Community.id, Community.name).where(
+        Community.id.in_(community_ids)).order_by(Community.name)))
+    result = None
+    if form.validate_on_submit():
+        if form.community_id.data not in community_ids:
+            form.community_id.errors.append(_("请选择社区。"))
+        else:
+            with refusals(form) as outcome:
+                result = import_resources(form.community_id.data, form.file.data.stream, today=today())
+            if outcome.ok and not result.errors:
+                flash(_("导入成功：新登记单位 %(u)s 个，资源 %(r)s 项。", u=result.units, r=result.resources), "success")
+                return hx_redirect(url_for("projects.resources"))
+    return render("projects/resource_import.html", form=form, result=result,
+                  status=form_status(bool(form.errors or (result and result.errors))))

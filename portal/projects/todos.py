@@ -65,8 +65,14 @@ def _project_todos(user, staff_compounds: set[int]) -> list[Todo]:
             .join(Project, Project.id == Milestone.project_id)
             .where(Project.community_id.in_(communities), Project.status.in_(ProjectStatus.RUNNING),
                    Milestone.done_on.is_(None), Milestone.due_date <= on + timedelta(days=7))).one()
+        from portal.projects.lists import matched
+        from portal.projects.models import Demand
+
+        unmatched = db.session.scalar(select(func.count(Demand.id)).where(
+            Demand.community_id.in_(communities), ~matched()))
         items += [Todo(_l("项目环节已逾期"), late, f"{projects_url}?status=in_progress", urgent=True),
-                  Todo(_l("项目环节本周到期"), due, f"{projects_url}?status=in_progress")]
+                  Todo(_l("项目环节本周到期"), due, f"{projects_url}?status=in_progress"),
+                  Todo(_l("需求未对接"), unmatched or 0, url_for("projects.demands", unmatched="1"))]
     mine = scope.compounds_with({Role.RESIDENT, Role.OWNERS_COMMITTEE})
     if mine:
         evaluated = select(Evaluation.project_id).where(

@@ -92,3 +92,10 @@ def test_a_project_matched_from_the_matching_page(client, w):
     assert "长者食堂" in demands and "未对接" in demands
     assert "长者食堂" in client.get("/projects/resources").get_data(as_text=True)
     assert db.session.get(Demand, other.id).projects == []
+
+
+def test_unmatched_demands_are_a_home_to_do_for_staff(client, w):
+    _lists(w)
+    login_as(client, w["worker"])
+    home = client.get("/").get_data(as_text=True)
+    assert "需求未对接" in home and "/projects/demands?unmatched=1" in home

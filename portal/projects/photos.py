@@ -7,9 +7,12 @@ module's orphan sweep only looks at its own names.
 
 from __future__ import annotations
 
+import re
 import secrets
 import tempfile
+import time
 import warnings
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -102,3 +105,28 @@ def save_update_photos(event, files, *, by) -> list:
 
     return _store(files, 0, by, lambda name, w, h, size: ProjectPhoto(
         event_id=event.id, stored_name=name, width=w, height=h, size_bytes=size, uploaded_by_id=by.id))
+
+
+STORED_NAME = re.compile(r"^[0-9a-f]{32}\.jpg$")
+
+
+def remove_orphans(older_than: timedelta = timedelta(hours=1)) -> dict[str, int]:
+    """Delete photo files no row refers to, once an hour old (a request that died between writing them and
+    committing cannot remove its own files); only names this module gives are considered."""
+    from portal.projects.models import ProjectPhoto
+
+    folder = upload_folder()
+    if not folder.is_dir():
+        return {"removed": 0}
+    cutoff = time.time() - older_than.total_seconds()
+    old = [p for p in folder.iterdir() if STORED_NAME.match(p.name) and p.is_file() and p.stat().st_mtime < cutoff]
+    removed = 0
+    for start in range(0, len(old), 500):
+        chunk = [p.name for p in old[start:start + 500]]
+        kept = set(db.session.scalars(select(WishPhoto.stored_name).where(WishPhoto.stored_name.in_(chunk))))
+        kept |= set(db.session.scalars(select(ProjectPhoto.stored_name).where(ProjectPhoto.stored_name.in_(chunk))))
+        for path in old[start:start + 500]:
+            if path.name not in kept:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return {"removed": removed}

@@ -96,3 +96,42 @@ def test_the_live_claim_index_holds_across_connections(app, co_world):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_two_members_of_one_household_evaluate_at_once_one_is_kept(app, co_world):
+    """The household's two residents evaluate the completed project at the same moment: the unique
+    (project, household) constraint keeps one evaluation."""
+    from datetime import timedelta
+
+    from portal.core.clock import today
+    from portal.projects import project_services as ps
+    from portal.projects.models import Evaluation, Project
+    from tests.conftest import make_user
+
+    w = co_world
+    family_id = make_user("家人", household=w["household"], street=w["street"]).id
+    project = ps.create_project(by=w["worker"], community_id=w["community"].id, title="健身角", content="器材",
+                                responsible_body="居委会", responsible_person="陈静", start_date=today(),
+                                deadline=today() + timedelta(days=9), compound_ids=[w["compound"].id])
+    ps.take_step(project, "approve", by=w["worker"])
+    milestone = ps.add_milestone(project, by=w["worker"], title="安装", due_date=today(), weight=1)
+    ps.take_step(project, "start", by=w["worker"])
+    ps.complete_milestone(milestone, by=w["worker"])
+    ps.take_step(project, "complete", by=w["worker"])
+    db.session.commit()
+    project_id = project.id
+    db.session.expire_all()
+
+    mine = db.session.get(Project, project_id)
+    ps.evaluate(mine, by=db.session.get(User, w["resident"].id), rating=5)
+    mine_session = db.session()
+    with app.app_context():
+        theirs = db.session.get(Project, project_id)
+        ps.evaluate(theirs, by=db.session.get(User, family_id), rating=2)
+        mine_session.commit()
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+    db.session.expire_all()
+    ratings = db.session.scalars(select(Evaluation.rating).where(Evaluation.project_id == project_id)).all()
+    assert ratings == [5]

@@ -99,3 +99,24 @@ def test_unmatched_demands_are_a_home_to_do_for_staff(client, w):
     login_as(client, w["worker"])
     home = client.get("/").get_data(as_text=True)
     assert "需求未对接" in home and "/projects/demands?unmatched=1" in home
+
+
+@pytest.mark.parametrize("url", ["/projects/demands", "/projects/resources", "/projects/match", "/projects/registers",
+                                 "/projects/records"])
+def test_list_pages_cost_a_fixed_number_of_queries(client, w, count_queries, url):
+    from tests.conftest import queries_for
+
+    _lists(w)
+    login_as(client, w["worker"])
+    few = queries_for(client, url, count_queries)
+    for i in range(6):
+        need = lists.add_demand(by=w["worker"], community_id=w["community"].id, compound_id=w["compound"].id,
+                                source="resident", category="safety", title=f"需求{i}")
+        thing = lists.add_resource(by=w["worker"], unit=w["unit"], kind="funds", title=f"资金{i}")
+        if i % 2:
+            project = ps.create_project(by=w["worker"], community_id=w["community"].id, title=f"项目{i}", content="x",
+                                        responsible_body="x", responsible_person="x", start_date=today(),
+                                        deadline=today(), compound_ids=[w["compound"].id], partner_ids=[w["unit"].id])
+            lists.link_lists(project, [need.id], [thing.id])
+    commit()
+    assert queries_for(client, url, count_queries) <= few, url

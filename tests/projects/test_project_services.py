@@ -184,3 +184,23 @@ def test_the_database_refuses_a_second_evaluation_of_a_household(w):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_community_figures_are_computed(w):
+    from portal.projects import services
+    from portal.projects.queries import community_figures
+    from tests.projects.conftest import make_wish
+
+    done = _completed(w)
+    ps.take_step(done, "complete", by=w["worker"])
+    _project(w, title="还在提出")
+    wish = make_wish(w)
+    services.claim(wish, by=w["member"])
+    services.fulfil(wish, by=w["member"], note="好了")
+    services.confirm(wish, by=w["resident"])
+    make_wish(w, title="没人认领")
+    commit()
+    figures = community_figures(w["community"].id)
+    assert figures["projects_by_status"]["completed"] == 1 and figures["projects_by_status"]["proposed"] == 1
+    assert (figures["projects_finished"], figures["projects_on_time"], figures["on_time_share"]) == (1, 1, 100)
+    assert (figures["wishes_claimed"], figures["wishes_fulfilled"]) == (1, 1)

@@ -121,6 +121,7 @@ MODULES = (
     "portal.repairs",
     "portal.meetings",
     "portal.surveys",
+    "portal.projects",
     "portal.dashboard",
 )
 

@@ -15,7 +15,10 @@ ALL = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID
        Role.PROPERTY_MANAGER, Role.PROPERTY_STAFF, Role.RESIDENT}
 STAFF = ALL - {Role.RESIDENT, Role.PROPERTY_STAFF}  # property staff see only their assigned requests
 # Objects that lie outside a role's scope although their compound is in it: 404, not 403.
-HIDDEN = {Role.PROPERTY_STAFF: {"household", "member"}, Role.RESIDENT: {"company"}}  # residents see no organisation pages
+HIDDEN = {Role.PROPERTY_STAFF: {"household", "member", "wish", "wish_photo"},
+          # a micro-wish is for its wisher, the community's staff and claimants (and open ones for residents)
+          Role.PROPERTY_MANAGER: {"wish", "wish_photo"}, Role.OWNERS_COMMITTEE: {"wish", "wish_photo"},
+          Role.RESIDENT: {"company"}}  # residents see no organisation pages
 # Routes that answer 404 to every role not allowed: for the others not even the object exists (an
 # account: only street administrators may learn that an id is one; a home: only its residents have one).
 UNSEEN = {"figures.report_status", "figures.report_file", "orgs.my_home", "orgs.person_edit", "orgs.person_disable", "orgs.person_enable", "orgs.person_password",
@@ -33,6 +36,7 @@ MEETING_RUN = {Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER}  # convene and run a
 MEETING_INVITED = MEETING_RUN | {Role.GRID_WORKER, Role.OWNERS_COMMITTEE, Role.PROPERTY_MANAGER}
 MEETING_SEE = MEETING_INVITED | {Role.STREET_ADMIN}  # street administrators oversee
 MEETING_THREE = {Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.OWNERS_COMMITTEE, Role.PROPERTY_MANAGER}
+CO_STAFF = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role.GRID_WORKER}
 
 # endpoint: (method, object kind in the URL or None, roles allowed on an in-scope object)
 MATRIX = {
@@ -141,6 +145,39 @@ MATRIX = {
     "meetings.calendar_new": ("POST", None, ALL),
     "meetings.service_day": ("GET", None, COMMUNITY),
     "meetings.service_day_mark": ("POST", None, COMMUNITY),
+    # Co-construction. The "wish" object is an open wish the resident posted for their household; world's
+    # roles are no party members, so only community staff (acting for a unit) may ever claim it.
+    "projects.wishes": ("GET", None, ALL),
+    "projects.wish_new": ("GET", None, CO_STAFF | {Role.RESIDENT}),
+    "projects.wish_detail": ("GET", "wish", CO_STAFF | {Role.RESIDENT}),
+    "projects.wish_claim": ("POST", "wish", CO_STAFF),
+    "projects.wish_release": ("POST", "wish", CO_STAFF),
+    "projects.wish_fulfil": ("POST", "wish", CO_STAFF),
+    "projects.wish_confirm": ("POST", "wish", CO_STAFF | {Role.RESIDENT}),
+    "projects.wish_withdraw": ("POST", "wish", CO_STAFF | {Role.RESIDENT}),
+    "projects.wish_photo": ("GET", "wish_photo", CO_STAFF | {Role.RESIDENT}),
+    "projects.registers_page": ("GET", None, COMMUNITY),
+    "projects.unit_new": ("GET", None, COMMUNITY),
+    "projects.member_new": ("GET", None, COMMUNITY),
+    "projects.agreement_new": ("GET", "unit", COMMUNITY),
+    "projects.records": ("GET", None, ALL),
+    # A proposed project of the world's community for its compound: public to everyone there; community
+    # staff run it; its residents and owners' committee evaluate it (a 200 page saying "not completed yet").
+    "projects.project_list": ("GET", None, ALL),
+    "projects.project_new": ("GET", None, COMMUNITY),
+    "projects.project_detail": ("GET", "project", ALL),
+    "projects.project_step": ("POST", "project", COMMUNITY),
+    "projects.milestone_add": ("POST", "project", COMMUNITY),
+    "projects.milestone_done": ("POST", "milestone", COMMUNITY),
+    "projects.project_update": ("POST", "project", COMMUNITY),
+    "projects.project_evaluate": ("POST", "project", {Role.RESIDENT, Role.OWNERS_COMMITTEE}),
+    "projects.project_photo": ("GET", "project_photo", ALL),
+    "projects.demands": ("GET", None, COMMUNITY),
+    "projects.demand_new": ("GET", None, COMMUNITY),
+    "projects.resources": ("GET", None, COMMUNITY),
+    "projects.resource_new": ("GET", None, COMMUNITY),
+    "projects.match": ("GET", None, COMMUNITY),
+    "projects.resource_import": ("GET", None, COMMUNITY),
     # surveys: the "campaign" is open, launched by the party secretary over the resident's compound; the
     # "survey" is the community's own copy of the standard template
     "surveys.index": ("GET", None, ALL - {Role.PROPERTY_STAFF}),
@@ -207,6 +244,7 @@ def objects(world, inside: bool):
         "repair": ("request_id", _repair(world, inside).id),
         **_meeting(world, inside),
         **_survey_objects(world, inside),
+        **_co_objects(world, inside),
     }
 
 
@@ -239,9 +277,55 @@ def _survey_objects(world, inside):
             "campaign": ("campaign_id", campaign.id), "survey_company": ("org_id", company.id)}
 
 
+def _co_objects(world, inside):
+    """An open wish with a proof photo, and a resident unit, inside the world's community or in the far one."""
+    from datetime import date
+    from io import BytesIO
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from portal.extensions import db
+    from portal.projects.models import Unit, Wish
+    from portal.projects.photos import save_photos
+    from tests.conftest import make_user
+
+    compound = world["compound"] if inside else world["far_compound"]
+    household = world["household"] if inside else compound.buildings[0].households[0]
+    wisher = world["users"][Role.RESIDENT] if inside else make_user("远方心愿人", household=household)
+    wish = Wish(compound_id=compound.id, household_id=household.id, wisher_id=wisher.id, posted_by_id=wisher.id,
+                title="想要一把轮椅", category="health", status="open")
+    unit = Unit(community_id=compound.community_id, name="共建单位", registered_on=date(2026, 1, 1),
+                contact_name="联络人", contact_phone="13900000009")
+    db.session.add_all([wish, unit])
+    db.session.flush()
+    image = BytesIO()
+    Image.new("RGB", (8, 8)).save(image, "JPEG")
+    image.seek(0)
+    [photo] = save_photos(wish, [FileStorage(image, "done.jpg")], by=wisher)
+    db.session.commit()
+    from portal.projects.models import Milestone, Project, ProjectEvent
+    from portal.projects.photos import save_update_photos
+
+    project = Project(community_id=compound.community_id, title="充电棚", content="新建充电棚", responsible_body="居委会",
+                      responsible_person="陈静", start_date=date(2026, 1, 1), deadline=date(2026, 12, 31),
+                      created_by_id=wisher.id, status="proposed", compounds=[compound])
+    milestone = Milestone(project=project, title="设计", due_date=date(2026, 3, 1), weight=1)
+    event = ProjectEvent(project=project, action="update", note="开工")
+    db.session.add_all([project, milestone, event])
+    db.session.flush()
+    image.seek(0)
+    [project_photo] = save_update_photos(event, [FileStorage(image, "site.jpg")], by=wisher)
+    db.session.commit()
+    return {"wish": ("wish_id", wish.id), "wish_photo": ("photo_id", photo.id), "unit": ("unit_id", unit.id),
+            "project": ("project_id", project.id), "milestone": ("milestone_id", milestone.id),
+            "project_photo": ("photo_id", project_photo.id)}
+
+
 @pytest.fixture(autouse=True)
 def _uploads(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    monkeypatch.setitem(app.config, "PROJECTS_UPLOAD_FOLDER", str(tmp_path / "project-uploads"))
 
 
 def _board_photo(compound, by):

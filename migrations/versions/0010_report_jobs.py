@@ -1,7 +1,7 @@
 """monthly reports built in the background: one row per job, the file kept with it
 
 Revision ID: 0010_report_jobs
-Revises: 0008_surveys
+Revises: 0009_projects
 Create Date: 2026-11-24 16:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_report_jobs'
-down_revision = '0008_surveys'
+down_revision = '0009_projects'
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ import re
 from io import BytesIO
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.demo import DEMO_PASSWORD
 from tests.browser.conftest import login, open_page
@@ -29,8 +30,8 @@ def test_the_secretary_reads_the_quarter_and_opens_the_list_behind_a_figure(brow
         page.locator('[data-nav="figures"]').first.click()
         page.wait_for_url(re.compile(r"/figures/community/\d+"))
         page.locator("select[name=period]").select_option("quarter")
-        page.wait_for_url(re.compile(r"period=quarter"))
-        page.locator("select[name=quarter]").wait_for()
+        page.locator("select[name=quarter]").wait_for(timeout=60_000)  # the htmx swap, then its pushed URL
+        expect(page).to_have_url(re.compile(r"period=quarter"))
         page.screenshot(path=str(artifacts / "figures-secretary-360px.png"), full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 361, f"the figures page is {width}px wide at 360px"

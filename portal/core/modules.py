@@ -46,6 +46,8 @@ class Registry:
     indicators: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, name, fn(area, period))
     sheets: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, name, fn(area, period))
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, template, fn(user) -> ctx|None)
+    #: (order, template, fn(user, compound) -> ctx|None): sections of a compound's page
+    compound_panels: list[tuple[int, str, Callable]] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     demos: list[tuple[int, Callable]] = field(default_factory=list)  # (order, fn(today)) after the structure
     files: dict[str, Callable] = field(default_factory=dict)  # name -> fn() -> folder of uploaded files
@@ -68,6 +70,13 @@ def add_todos(app: Flask, provider: Callable) -> None:
 def add_home_panel(app: Flask, template: str, provider: Callable, *, order: int) -> None:
     """A section of the home page: `provider(user)` returns its template context, or None to hide it."""
     registry(app).panels.append((order, template, provider))
+
+
+def add_compound_panel(app: Flask, template: str, provider: Callable, *, order: int) -> None:
+    """A section of a compound's page (its requests, meetings, surveys, projects …): `provider(user,
+    compound)` returns the template's `panel` context, or None to leave it out for this user."""
+    registry(app).compound_panels.append((order, template, provider))
+    registry(app).compound_panels.sort(key=lambda item: item[0])
 
 
 def add_indicators(app: Flask, name: str, provider: Callable, *, order: int) -> None:

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.core.audit import register_audit_labels
 from portal.core.modules import (
+    add_compound_panel,
     add_demo,
     add_files,
     add_home_panel,
@@ -25,7 +26,7 @@ def init_app(app: Flask) -> None:
     from portal.repairs.cli import repairs_sweep
     from portal.repairs.indicators import records_sheet, requests_section
     from portal.repairs.photos import upload_folder
-    from portal.repairs.todos import repairs_panel, todos
+    from portal.repairs.todos import compound_panel, repairs_panel, todos
     from portal.repairs.views import bp
 
     app.register_blueprint(bp)
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     add_indicators(app, "repairs.requests", requests_section, order=20)
     add_report_sheet(app, "repairs.records", records_sheet, order=20)
     add_home_panel(app, "repairs/_home_panel.html", repairs_panel, order=60)
+    add_compound_panel(app, "repairs/_compound_panel.html", compound_panel, order=20)
     add_demo(app, _load_demo, order=20)
     add_files(app, "repairs-photos", upload_folder)
 

@@ -53,3 +53,18 @@ def repairs_panel(user) -> dict | None:
     if not can(user, "repairs.queue"):
         return None
     return {"may_file": can(user, "repairs.file")}
+
+
+def compound_panel(user, compound) -> dict | None:
+    """The compound page's requests section, for the staff who read that page: open and overdue now,
+    and the last 90 days' closed count and satisfaction (the board's figures). Two queries."""
+    from sqlalchemy import case
+
+    from portal.repairs.queries import closed_figures
+
+    now = now_utc()
+    open_count, overdue = db.session.execute(
+        select(func.count(), func.sum(case((RepairRequest.is_overdue(now), 1), else_=0)))
+        .where(RepairRequest.compound_id == compound.id, RepairRequest.status.in_(Status.OPEN))).one()
+    return {"compound_id": compound.id, "open": open_count, "overdue": overdue or 0,
+            "figures": closed_figures(compound.id, now)}

@@ -438,3 +438,17 @@ def test_the_company_page_flags_a_contract_ending_within_90_days(town, client):
     page = client.get(f"/organisations/{co2.id}")
     assert page.status_code == 200 and 'data-testid="expiring"' in page.text and "已到期" in page.text
     assert 'data-testid="expiring"' not in client.get(f"/organisations/{town['co1'].id}").text
+
+
+def test_the_compound_page_gathers_its_bodies_and_what_the_modules_have_for_it(town, client):
+    c1 = town["compounds"][0]
+    _request(c1, town["admin"], created=datetime(2025, 1, 1, tzinfo=UTC), due=datetime(2025, 1, 2, tzinfo=UTC))
+    _request(c1, town["admin"], created=datetime(2025, 1, 1, tzinfo=UTC))
+    db.session.commit()
+    login_as(client, town["admin"])
+    page = client.get(f"/compounds/{c1.id}").text
+    panel = page[page.index('data-testid="compound-repairs"'):]
+    assert re.search(r'<span class="figure">2</span>办理中', panel) and re.search(r'<span class="figure">1</span>已超时', panel)
+    cross = page[page.index('data-testid="compound-cross"'):]
+    assert "两边任职" in cross[:300]
+    assert 'data-testid="compound-cross"' not in client.get(f"/compounds/{town['compounds'][4].id}").text

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from portal.core.clock import today
 from portal.core.concurrency import load_version, save_form
+from portal.core.modules import registry
 from portal.core.paging import paginate
 from portal.core.params import parse_id
 from portal.core.permissions import require
@@ -114,8 +115,13 @@ def compound_detail(compound_id: int):
     contracts = db.session.scalars(
         select(ServiceContract).where(ServiceContract.compound_id == compound.id).order_by(ServiceContract.start_date.desc())
     ).all()
+    on = today()
+    cross = [person for person in services.cross_appointments([compound.community_id], on)
+             if person.organisation_ids & {org.id for org in organisations}]
+    panels = [(template, context) for _order, template, provider in registry().compound_panels
+              if (context := provider(current_user, compound)) is not None]
     return render("orgs/compound_detail.html", compound=compound, counts=counts, organisations=organisations,
-                  contracts=contracts, on=today(), kind_labels=services.KIND_LABELS)
+                  contracts=contracts, on=on, kind_labels=services.KIND_LABELS, cross=cross, panels=panels)
 
 
 @bp.route("/compounds/<int:compound_id>/edit", methods=["GET", "POST"])

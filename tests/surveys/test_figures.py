@@ -148,13 +148,19 @@ def test_a_companys_figures_are_its_evaluations(town):
     assert _values(co2)["surveys.closed"] == 2 and _values(co2)["surveys.satisfaction"] == 100.0
 
 
-def test_running_campaigns_are_counted_now(town):
+def test_running_campaigns_are_counted_now_and_listed(town, client):
     from portal.core.clock import now_utc
 
     run_campaign(town["secretaries"][town["a"].id], [town["compounds"][0]], {}, opens=now_utc() - timedelta(hours=2),
                  closes=now_utc() + timedelta(days=3))
-    values = _values(surveys_section(_area("community", town["a"], [town["a"].id]), DECEMBER))
-    assert values["surveys.running"] == 1 and values["surveys.closed"] == 1
+    section = surveys_section(_area("community", town["a"], [town["a"].id]), DECEMBER)
+    assert _values(section)["surveys.running"] == 1 and _values(section)["surveys.closed"] == 1
+    login_as(client, town["admin"])
+    assert _listed(client.get(section.figure("surveys.running").link).text) == 1
+    street = surveys_section(_area("street", town["street"]), DECEMBER)
+    assert _listed(client.get(street.figure("surveys.running").link).text) == 1
+    company = surveys_section(_area("company", town["co2"]), DECEMBER)
+    assert _values(company)["surveys.running"] == 0
 
 
 def test_the_report_sheet_has_a_row_per_compound_without_personal_data(town):

@@ -197,6 +197,18 @@ class Figure:
         return f"{self.value:,}"
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A breakdown drawn as a chart (server-side SVG, templates/_macros/charts.html) with its numbers as a
+    table: "bars" (label, value) per row, or a "line" of values in time order, with an optional target."""
+
+    kind: str  #: "bars" or "line"
+    caption: str
+    points: list[tuple[str, float | None]]
+    target: float | None = None
+    unit: str = "%"
+
+
 @dataclass
 class Section:
     """A module's block of figures, with an optional breakdown table (rows of label + values)."""
@@ -204,10 +216,11 @@ class Section:
     key: str
     title: str
     figures: list[Figure]
-    #: a breakdown: column headings and rows; shown as a table (and as bars where `chart` is set)
+    #: a breakdown: column headings and rows (label, count, part, share %, link); shown as a table
     columns: list[str] = field(default_factory=list)
     rows: list[tuple] = field(default_factory=list)
-    chart: bool = False
+    #: drawn above the table where set; rows whose share is below its target are marked
+    chart: Chart | None = None
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)

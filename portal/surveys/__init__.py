@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from portal.core.modules import add_demo, add_nav, add_task, add_todos
+from portal.core.modules import add_demo, add_indicators, add_nav, add_report_sheet, add_task, add_todos
 
 ANNOUNCE_EVERY = 300  # seconds between looks for campaigns that closed by their end time
 REORDER_EVERY = 3600  # seconds between rewrites of the anonymous tables in key order (PostgreSQL)
@@ -12,6 +12,7 @@ REORDER_EVERY = 3600  # seconds between rewrites of the anonymous tables in key 
 def init_app(app: Flask) -> None:
     import portal.surveys.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.surveys import notices, permissions, services  # noqa: F401  (registers the rules)
+    from portal.surveys.indicators import surveys_section, surveys_sheet
     from portal.surveys.todos import todos
     from portal.surveys.views import bp
 
@@ -22,6 +23,8 @@ def init_app(app: Flask) -> None:
     add_task(app, "surveys.reorder", services.reorder_after_close, every_seconds=REORDER_EVERY)
     add_task(app, "surveys.announce", services.announce_results, every_seconds=ANNOUNCE_EVERY)
     add_demo(app, _load_demo, order=40)
+    add_indicators(app, "surveys.figures", surveys_section, order=25)
+    add_report_sheet(app, "surveys.campaigns", surveys_sheet, order=25)
 
 
 def _load_demo(today):

@@ -226,3 +226,61 @@ def _names(model, ids, column: str = "name") -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).all())
+
+
+# --- pooled over an area and a period: the dashboards' figures -------------------------------------------
+
+@dataclass
+class Summary:
+    """Campaign-compounds pooled (an area over a period): response rate and 满意率 as the results pages
+    compute them — households at launch, households that took part, overall ratings of 4–5 among valid
+    answers, 满意率 hidden below K_MIN answers."""
+
+    rows: list[Row]
+    households_of: dict[tuple[int, int], int]  #: (campaign, compound) → households at launch
+    took_part: dict[tuple[int, int], int]  #: (campaign, compound) → households that took part
+
+    @property
+    def campaigns(self) -> int:
+        return len({r.campaign_id for r in self.rows})
+
+    @property
+    def households(self) -> int:
+        return sum(self.households_of.get((r.campaign_id, r.compound_id), 0) for r in self.rows)
+
+    @property
+    def participants(self) -> int:
+        return sum(self.took_part.get((r.campaign_id, r.compound_id), 0) for r in self.rows)
+
+    @property
+    def answers(self) -> int:
+        return sum(r.answers for r in self.rows)
+
+    @property
+    def satisfied(self) -> int:
+        return sum(r.satisfied for r in self.rows)
+
+    @property
+    def response_rate(self) -> float | None:
+        return round(100 * self.participants / self.households, 1) if self.households else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return pooled(self.rows)[1]
+
+    def part(self, compound_id: int | None = None, company_id: int | None = None) -> Summary:
+        """The rows of one compound or one company, pooled the same way."""
+        rows = [r for r in self.rows if (compound_id is None or r.compound_id == compound_id)
+                and (company_id is None or r.company_id == company_id)]
+        return Summary(rows, self.households_of, self.took_part)
+
+
+def summary(*conditions) -> Summary:
+    """The campaign-compounds matching `conditions` (on CampaignCompound joined to Campaign), pooled:
+    three queries whatever their number."""
+    rows = satisfaction_rows(*conditions)
+    households = {(c, p): n for c, p, n in db.session.execute(
+        select(CampaignCompound.campaign_id, CampaignCompound.compound_id, CampaignCompound.households)
+        .join(Campaign, Campaign.id == CampaignCompound.campaign_id).where(*conditions))}
+    took_part = participants_by_compound({r.campaign_id for r in rows}) if rows else {}
+    return Summary(rows, households, took_part)

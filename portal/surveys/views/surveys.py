@@ -14,13 +14,15 @@ from portal.orgs.models import Community, Compound, Organisation, OrgKind
 from portal.orgs.permissions import STAFF_ROLES, organisation_visibility, scope_of
 from portal.surveys import labels, services
 from portal.surveys.forms import CopyForm, QuestionForm
-from portal.surveys.models import Campaign, CampaignCompound, Question, Survey
+from portal.surveys.indicators import campaign_filters, matching_campaigns
+from portal.surveys.models import TARGET, Campaign, CampaignCompound, Question, Survey
 from portal.surveys.permissions import (
     campaign_visibility,
     editable_community_ids,
     get_survey_or_404,
     visible_surveys,
 )
+from portal.surveys.results import summary
 from portal.surveys.views import bp
 
 STATES = ("scheduled", "open", "closed")
@@ -37,14 +39,15 @@ def index():
     query = (select(Campaign).where(campaign_visibility(current_user))
              .options(selectinload(Campaign.scopes).joinedload(CampaignCompound.compound))
              .order_by(Campaign.opens_at.desc(), Campaign.id.desc()))
-    if state == "open":
-        query = query.where(Campaign.is_open(now))
-    elif state == "closed":
-        query = query.where(Campaign.is_closed(now))
-    elif state == "scheduled":
-        query = query.where(Campaign.opens_at > now)
+    query = query.where(*_state_condition(state, now))
     if q:
         query = query.where(Campaign.title.contains(q, autoescape=True))
+    drill, chips = campaign_filters(request.args, now)
+    pooled = None
+    if drill:  # from a figure: the campaigns behind it, and the same figures pooled over the area's compounds
+        query = query.where(Campaign.id.in_(matching_campaigns(drill)))
+        pooled = summary(*drill, *_state_condition(state, now), *([Campaign.title.contains(q, autoescape=True)] if q else []),
+                         CampaignCompound.compound_id.in_(scope_of(current_user).compound_ids))
     campaigns = db.session.scalars(query.limit(200)).all()
     surveys = []
     if can(current_user, "surveys.edit"):
@@ -52,7 +55,13 @@ def index():
         surveys = db.session.scalars(select(Survey).where(visible_surveys(current_user))
                                      .order_by(Survey.community_id.is_not(None), Survey.id)).all()
     return render("surveys/index.html", "results", campaigns=campaigns, surveys=surveys, now=now,
-                  filters={"state": state, "q": q}, labels=labels, **_evaluation_links())
+                  filters={"state": state, "q": q}, labels=labels, chips=chips, pooled=pooled, target=TARGET,
+                  **_evaluation_links())
+
+
+def _state_condition(state: str, now) -> list:
+    return {"open": [Campaign.is_open(now)], "closed": [Campaign.is_closed(now)],
+            "scheduled": [Campaign.opens_at > now]}.get(state, [])
 
 
 def _evaluation_links() -> dict:

@@ -106,7 +106,7 @@ def meetings_section(area: Area, period: Period, now: datetime | None = None) ->
         Figure("meetings.held", _("召开联席会议"), meetings, link=meetings_link()),
         Figure("meetings.quorate_share", _("会议到会率（四方到齐）"), rate(quorate_count, meetings), Unit.PERCENT,
                link=meetings_link(quorate="yes"), part=quorate_count, whole=meetings),
-        Figure("meetings.resolutions", _("形成决议事项"), resolutions, link=resolutions_link(**base)),
+        Figure("meetings.resolutions", _("决议事项数"), resolutions, link=resolutions_link(**base)),
         Figure("meetings.resolutions_done", _("决议事项已办结"), done_count,
                link=resolutions_link(**base, status="done")),
         Figure("meetings.resolutions_done_share", _("决议办结率"), rate(done_count, resolutions), Unit.PERCENT,
@@ -181,7 +181,7 @@ def meetings_sheet(area: Area, period: Period) -> Sheet:
     rows = db.session.execute(meetings_query(area_meetings(area.kind, area.id, on),
                                              [held(now_utc()), *started_between(period.first, period.last)])).all()
     yes, no = _("是"), _("否")
-    return Sheet(_("联席会议"), [_("日期"), _("社区"), _("小区"), _("会议"), _("四方到齐"), _("决议事项"), _("已办结"),
+    return Sheet(_("联席会议"), [_("日期"), _("社区"), _("小区"), _("会议"), _("四方到齐"), _("决议事项数"), _("已办结"),
                                  _("未办结"), _("其中超期")], [
         (aware(row.starts_at).astimezone(TZ).strftime("%Y-%m-%d %H:%M"), row.community, row.compound or _("全社区"),
          row.title, yes if row.quorate else no, row.resolutions, row.done, row.resolutions - row.done, row.overdue)

@@ -4,7 +4,15 @@ fulfil, and the monthly service record. DOMAIN.md, Workflow 4."""
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from portal.core.modules import add_demo, add_files, add_indicators, add_nav, add_report_sheet, add_task, add_todos
+from portal.core.modules import (
+    add_demo,
+    add_files,
+    add_indicators,
+    add_nav,
+    add_report_sheet,
+    add_task,
+    add_todos,
+)
 
 SWEEP_EVERY = 3600  # seconds between looks for wishes nobody claimed for 14 days
 

@@ -220,3 +220,16 @@ def test_the_street_page_costs_the_same_queries_for_more_meetings(held, client, 
         _resolution(held, m, deadline=PAST)
     db.session.commit()
     assert queries_for(client, url, count_queries) == before
+
+
+def test_crafted_filters_never_fail(held, client):
+    login_as(client, held["street_admin"])
+    community, company = held["community"].id, held["company"].id
+    for query in (f"community={community}&from=9999-12-31&to=0001-01-01", f"community={community}&from=2025-10-31&to=2025-10-01",
+                  f"community={community}&quorate=maybe&status=nonsense", f"community=x&street={held['street'].id}",
+                  f"company={company}&on=2100-12-31&community={community}", f"community={community}&_block=nope"):
+        for path in ("/meetings/records", "/meetings/records/resolutions", "/projects/figures/projects",
+                     "/projects/figures/wishes"):
+            answer = client.get(f"{path}?{query}")
+            assert answer.status_code in (200, 400), (path, query, answer.status_code)
+    assert client.get("/meetings/records?community=abc").status_code == 404

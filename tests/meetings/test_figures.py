@@ -233,3 +233,19 @@ def test_crafted_filters_never_fail(held, client):
             answer = client.get(f"{path}?{query}")
             assert answer.status_code in (200, 400), (path, query, answer.status_code)
     assert client.get("/meetings/records?community=abc").status_code == 404
+
+
+def test_a_companys_report_has_its_meetings_and_no_co_construction(held, client):
+    login_as(client, held["manager"])
+    company_id = held["company"].id
+    page = client.get(f"/figures/company/{company_id}?period=month&month=2025-10")
+    assert page.status_code == 200 and "共建项目与微心愿" not in page.text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    queued = client.post(f"/figures/company/{company_id}/report",
+                         data={"csrf_token": token, "period": "month", "month": "2025-10"})
+    status = client.get(queued.headers["Location"])
+    cells, book = _cells(client.get(re.search(r'href="([^"]+/file)"', status.text).group(1)).data)
+    assert cells["meetings.held"][0] == 1 and cells["meetings.resolutions_overdue"][0] == 2
+    assert not any(key.startswith("projects.") for key in cells)
+    titles = {sheet.title for sheet in book.worksheets}
+    assert "联席会议" in titles and "共建项目" not in titles

@@ -24,7 +24,7 @@ resolution writes the outcome on its timeline and can resolve it (repairs.servic
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from portal.core.modules import add_demo, add_nav, add_task, add_todos
+from portal.core.modules import add_demo, add_indicators, add_nav, add_report_sheet, add_task, add_todos
 
 TASK_EVERY = 300  # seconds between reminder and follow-up runs
 
@@ -32,6 +32,7 @@ TASK_EVERY = 300  # seconds between reminder and follow-up runs
 def init_app(app: Flask) -> None:
     import portal.meetings.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.meetings import builtin_sources, notices, permissions, steps, tasks  # noqa: F401  (rules)
+    from portal.meetings.indicators import meetings_section, meetings_sheet
     from portal.meetings.todos import todos
     from portal.meetings.views import bp
 
@@ -41,6 +42,8 @@ def init_app(app: Flask) -> None:
     add_task(app, "meetings.reminders_follow_up", tasks.run, every_seconds=TASK_EVERY)
     add_nav(app, "meetings.index", _l("联席会议"), "meetings", rule="meetings.index", order=35)
     add_todos(app, todos)
+    add_indicators(app, "meetings.figures", meetings_section, order=30)
+    add_report_sheet(app, "meetings.records", meetings_sheet, order=30)
     add_demo(app, _load_demo, order=30)
 
 

@@ -4,7 +4,15 @@ fulfil, and the monthly service record. DOMAIN.md, Workflow 4."""
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from portal.core.modules import add_demo, add_files, add_nav, add_task, add_todos
+from portal.core.modules import (
+    add_demo,
+    add_files,
+    add_indicators,
+    add_nav,
+    add_report_sheet,
+    add_task,
+    add_todos,
+)
 
 SWEEP_EVERY = 3600  # seconds between looks for wishes nobody claimed for 14 days
 
@@ -12,6 +20,7 @@ SWEEP_EVERY = 3600  # seconds between looks for wishes nobody claimed for 14 day
 def init_app(app: Flask) -> None:
     import portal.projects.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.projects import notices, permissions, services  # noqa: F401  (registers the rules)
+    from portal.projects.indicators import projects_section, projects_sheet
     from portal.projects.photos import remove_orphans, upload_folder
     from portal.projects.todos import todos
     from portal.projects.views import bp
@@ -26,6 +35,8 @@ def init_app(app: Flask) -> None:
     add_nav(app, "projects.records", _l("服务记录"), "records", rule="projects.records", order=42)
     add_nav(app, "projects.registers_page", _l("报到台账"), "registers", rule="projects.registers", order=44)
     add_todos(app, todos)
+    add_indicators(app, "projects.figures", projects_section, order=40)
+    add_report_sheet(app, "projects.records", projects_sheet, order=40)
     add_demo(app, _load_demo, order=40)
     add_files(app, "projects-photos", upload_folder)
 

@@ -186,9 +186,11 @@ def test_the_database_refuses_a_second_evaluation_of_a_household(w):
     db.session.rollback()
 
 
-def test_community_figures_are_computed(w):
+def test_community_figures_are_computed(w, app):
+    """The co-construction figures of this month, through the figures provider (projects.indicators)."""
+    from portal.core.indicators import Area, month
     from portal.projects import services
-    from portal.projects.queries import community_figures
+    from portal.projects.indicators import projects_section
     from tests.projects.conftest import make_wish
 
     done = _completed(w)
@@ -200,7 +202,11 @@ def test_community_figures_are_computed(w):
     services.confirm(wish, by=w["resident"])
     make_wish(w, title="没人认领")
     commit()
-    figures = community_figures(w["community"].id)
-    assert figures["projects_by_status"]["completed"] == 1 and figures["projects_by_status"]["proposed"] == 1
-    assert (figures["projects_finished"], figures["projects_on_time"], figures["on_time_share"]) == (1, 1, 100)
-    assert (figures["wishes_claimed"], figures["wishes_fulfilled"]) == (1, 1)
+    community = w["community"]
+    with app.test_request_context():
+        section = projects_section(Area("community", community.id, community.name, (community.id,)), month(today()))
+    values = {figure.key: figure.value for figure in section.figures}
+    by_status = {label: count for label, count, _late, _share, _link in section.rows}
+    assert by_status["已完成，待评价"] == 1 and by_status["已提出"] == 1
+    assert (values["projects.completed"], values["projects.on_time_share"], values["projects.running"]) == (1, 100.0, 1)
+    assert (values["projects.wishes_posted"], values["projects.wishes_claimed"], values["projects.wishes_fulfilled"]) == (2, 1, 1)

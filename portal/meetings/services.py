@@ -375,6 +375,17 @@ def agenda_entries(source_kind: str, source_id: int) -> list[tuple[Meeting, Agen
                Meeting.status == MeetingStatus.SCHEDULED).order_by(Meeting.starts_at))]
 
 
+def open_proposals(source_kind: str, source_ids) -> list[Proposal]:
+    """Topics filed from these sources that no convener has answered yet: for the source's page
+    ("waiting for the convener") and its own once-only rule. One query."""
+    ids = list(source_ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Proposal).where(
+        Proposal.source_kind == source_kind, Proposal.source_id.in_(ids), Proposal.status == ProposalStatus.OPEN)
+        .order_by(Proposal.id)))
+
+
 # --- residents' (and other modules') proposals -----------------------------------------------------------
 
 def propose_topic(compound: Compound, *, by, title: str, description: str | None = None,

@@ -125,11 +125,14 @@ def register() -> None:
 
 # --- the results page ----------------------------------------------------------------------------------
 
-def act_compound_ids(user, campaign: Campaign) -> set[int]:
-    """Compounds of this closed campaign whose low dimensions the user may put on a meeting."""
-    if not campaign.is_closed():
-        return set()
+def actor_compound_ids(user, campaign: Campaign) -> set[int]:
+    """Compounds of the campaign for which the user may ever act on results (else 403)."""
     return campaign_compound_ids(campaign) & scope_of(user).compounds_with(ACT_ROLES)
+
+
+def act_compound_ids(user, campaign: Campaign) -> set[int]:
+    """Compounds of this closed campaign whose low dimensions the user may put on a meeting now."""
+    return actor_compound_ids(user, campaign) if campaign.is_closed() else set()
 
 
 def _scope(campaign: Campaign, compound_id: int) -> CampaignCompound | None:
@@ -173,7 +176,7 @@ def propose(campaign: Campaign, compound_id: int | None, dimension: str | None, 
 
     if not campaign.is_closed():
         raise RuleError(_l("测评结束后才能把结果提交到联席会议。"), "dimension")
-    if compound_id not in act_compound_ids(by, campaign):
+    if compound_id not in actor_compound_ids(by, campaign):
         raise RuleError(_l("您不能为这个小区提交议题。"), "dimension")
     scope = db.session.scalar(select(CampaignCompound).where(
         CampaignCompound.campaign_id == campaign.id, CampaignCompound.compound_id == compound_id).with_for_update())

@@ -158,6 +158,10 @@ def test_who_gets_the_button_and_out_of_scope_is_404(app, sw):
     secretary = login_as(app.test_client(), sw["secretary"])
     assert post(secretary, f"/surveys/campaigns/{campaign.id}/agenda?compound={sw['far_compound'].id}",
                 {"dimension": "order"}).status_code == 404
-    assert post(secretary, f"/surveys/campaigns/{campaign.id}/agenda", {"dimension": "order"}).status_code == 404
+    # a campaign over one compound needs no ?compound=
+    assert post(secretary, f"/surveys/campaigns/{campaign.id}/agenda", {"dimension": "order"}).status_code == 303
+    running = launch(sw, title="进行中")
+    refused = post(secretary, f"/surveys/campaigns/{running.id}/agenda", {"dimension": "order"})
+    assert refused.status_code == 200 and "测评结束后才能把结果提交" in refused.get_data(as_text=True)
     assert post(secretary, f"/surveys/campaigns/{campaign.id + 99}/agenda?compound={sw['compound'].id}",
                 {"dimension": "order"}).status_code == 404

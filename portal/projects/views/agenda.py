@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.core.params import parse_id
-from portal.core.rendering import hx_redirect
+from portal.core.rendering import form_status, hx_redirect
 from portal.core.transaction import refusals
 from portal.extensions import db
 from portal.orgs.models import Compound
@@ -46,4 +46,4 @@ def project_agenda(project_id: int):
             return hx_redirect(url_for("projects.project_detail", project_id=project.id) + "#agenda")
         db.session.expire_all()
         project = get_project_or_404(current_user, project_id)
-    return show(project, posted=("agenda", form), status=422 if form.errors else 200)
+    return show(project, posted=("agenda", form), status=form_status(form))

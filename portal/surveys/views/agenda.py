@@ -10,8 +10,9 @@ from portal.core.forms import Form
 from portal.core.params import parse_id
 from portal.core.rendering import hx_redirect
 from portal.core.transaction import refusals
+from portal.orgs.permissions import scope_of
 from portal.surveys import agenda
-from portal.surveys.permissions import get_campaign_or_404, result_compound_ids
+from portal.surveys.permissions import campaign_compound_ids, get_campaign_or_404
 from portal.surveys.views import bp
 
 
@@ -24,6 +25,8 @@ def panel(user, campaign, result, wanted, form=None) -> dict | None:
     ids = list(result.compound_ids)
     compound_id = wanted or (ids[0] if len(ids) == 1 else None)
     found = agenda.panel(user, campaign, compound_id)
+    if found is None and form is not None and (form.errors or form.form_errors):
+        found = {"rows": [], "compound_id": compound_id, "may_act": False}  # only the refusal to show
     if found is not None:
         found["form"] = form or AgendaForm(formdata=None)
     return found
@@ -35,10 +38,11 @@ def campaign_agenda(campaign_id):
     from portal.surveys.views.results import results
 
     campaign = get_campaign_or_404(current_user, campaign_id)
-    compound_id = parse_id(request.args.get("compound"))
-    if compound_id not in result_compound_ids(current_user, campaign):
+    in_campaign = campaign_compound_ids(campaign)
+    compound_id = parse_id(request.args.get("compound")) or (next(iter(in_campaign)) if len(in_campaign) == 1 else None)
+    if compound_id not in in_campaign & scope_of(current_user).compound_ids:
         abort(404)
-    if compound_id not in agenda.act_compound_ids(current_user, campaign):
+    if compound_id not in agenda.actor_compound_ids(current_user, campaign):
         abort(403)
     form = AgendaForm()
     target = url_for("surveys.results", campaign_id=campaign.id, compound=compound_id)

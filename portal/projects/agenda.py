@@ -8,7 +8,7 @@ of a resolution about it, through this module's own services.
 
 A project is filed once per compound at a time: refused while a topic for it waits for the convener or
 while it is on the agenda of a meeting of that compound that has not started. The check runs with the
-project's row locked, so two clicks at once file one topic.
+project's row locked (a no-op UPDATE), so two clicks at once file one topic.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.core.clock import aware, now_utc
 from portal.core.errors import RuleError
@@ -117,7 +117,10 @@ def propose(project: Project, compound: Compound | None, *, by):
 
     if compound is None or compound not in proposable_compounds(by, project):
         raise RuleError(_l("请选择这个项目涉及的小区。"), "compound_id")
-    db.session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+    # lock the project's row while the once-only rule is checked: an UPDATE that changes nothing takes the
+    # row lock on PostgreSQL and the write lock on SQLite, where SELECT … FOR UPDATE is ignored
+    db.session.execute(update(Project.__table__).where(Project.__table__.c.id == project.id)
+                       .values(updated_at=Project.__table__.c.updated_at))
     if compound.id in waiting(project) or _upcoming_in(project, compound):
         raise RuleError(_l("这个项目已提交到该小区的联席会议，请勿重复提交。"), "compound_id")
     description = _("%(content)s\n责任主体：%(body)s · %(person)s\n完成时限：%(deadline)s\n项目页：%(url)s",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.core.errors import RuleError
 from portal.extensions import db
@@ -143,7 +143,7 @@ def panel(user, campaign: Campaign, compound_id: int | None) -> dict | None:
     """For one compound's results: its dimensions below target, each with the meetings it is on, or
     whether a topic waits, or the button (when the user may act). None when there is nothing to show."""
     from portal.meetings.permissions import may_view
-    from portal.meetings.services import agenda_entries, open_proposals
+    from portal.meetings.services import agenda_entries_of, open_proposals
 
     scope = _scope(campaign, compound_id) if compound_id else None
     if scope is None or not campaign.is_closed():
@@ -153,12 +153,17 @@ def panel(user, campaign: Campaign, compound_id: int | None) -> dict | None:
         return None
     ids = [pack(scope.id, row["dimension"]) for row in rows]
     waiting = {p.source_id for p in open_proposals(KIND, ids)}
+    entries = agenda_entries_of(KIND, ids)
+    viewable: dict[int, bool] = {}
     for row, sid in zip(rows, ids, strict=True):
         row["label"] = DIMENSION_LABELS[row["dimension"]]
         row["waiting"] = sid in waiting
-        row["meetings"] = [(_("已列入会议议程：%(meeting)s", meeting=_meeting_words(meeting)),
-                            f"/meetings/{meeting.id}" if may_view(user, meeting) else None)
-                           for meeting, _item in agenda_entries(KIND, sid)]
+        row["meetings"] = []
+        for meeting, _item in entries.get(sid, []):
+            if meeting.id not in viewable:
+                viewable[meeting.id] = may_view(user, meeting)
+            row["meetings"].append((_("已列入会议议程：%(meeting)s", meeting=_meeting_words(meeting)),
+                                    f"/meetings/{meeting.id}" if viewable[meeting.id] else None))
     return {"rows": rows, "compound_id": compound_id, "may_act": compound_id in act_compound_ids(user, campaign)}
 
 
@@ -178,8 +183,11 @@ def propose(campaign: Campaign, compound_id: int | None, dimension: str | None, 
         raise RuleError(_l("测评结束后才能把结果提交到联席会议。"), "dimension")
     if compound_id not in actor_compound_ids(by, campaign):
         raise RuleError(_l("您不能为这个小区提交议题。"), "dimension")
-    scope = db.session.scalar(select(CampaignCompound).where(
-        CampaignCompound.campaign_id == campaign.id, CampaignCompound.compound_id == compound_id).with_for_update())
+    scope = _scope(campaign, compound_id)
+    # lock the campaign's compound row while the once-only rule is checked (a no-op UPDATE: a row lock on
+    # PostgreSQL, the write lock on SQLite, which ignores SELECT … FOR UPDATE)
+    table = CampaignCompound.__table__
+    db.session.execute(update(table).where(table.c.id == scope.id).values(households=table.c.households))
     row = next((r for r in below_target(campaign, compound_id) if r["dimension"] == dimension), None)
     if row is None:
         raise RuleError(_l("这个维度没有低于目标（或答卷不足 %(k)s 份不显示），不能提交。", k=K_MIN), "dimension")

@@ -165,3 +165,25 @@ def test_who_gets_the_button_and_out_of_scope_is_404(app, sw):
     assert refused.status_code == 200 and "测评结束后才能把结果提交" in refused.get_data(as_text=True)
     assert post(secretary, f"/surveys/campaigns/{campaign.id + 99}/agenda?compound={sw['compound'].id}",
                 {"dimension": "order"}).status_code == 404
+
+
+def test_the_results_page_costs_the_same_with_more_dimensions_on_the_agenda(app, sw, count_queries):
+    from tests.conftest import queries_for
+
+    campaign = _closed(sw)
+    meeting = convene(sw)
+    url = f"/surveys/campaigns/{campaign.id}/results?compound={sw['compound'].id}"
+
+    def accept(dimension):
+        proposal = agenda.propose(campaign, sw["compound"].id, dimension, by=sw["secretary"])
+        meetings.accept_proposal(proposal, meeting, by=sw["secretary"])
+        commit()
+
+    accept("order")
+    client = login_as(app.test_client(), sw["secretary"])
+    few = queries_for(client, url, count_queries)
+    for dimension in ("cleaning", "repair", "greening"):
+        accept(dimension)
+    many = queries_for(client, url, count_queries)
+    assert many <= few, (few, many)
+    assert client.get(url).get_data(as_text=True).count('data-testid="agenda-entry"') == 4

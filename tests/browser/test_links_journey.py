@@ -54,3 +54,19 @@ def test_results_below_target_onto_the_meeting_agenda(browser, live_server, arti
         entry = page.get_by_test_id("survey-agenda").locator(f'li[data-dimension="{dimension}"]').get_by_test_id("agenda-entry")
         expect(entry).to_contain_text("已列入会议议程：阳光花园下月党建联席会议")
         page.screenshot(path=str(artifacts / "survey-agenda-360px.png"), full_page=True)
+
+
+def test_a_project_onto_the_next_meeting_in_one_click(browser, live_server, artifacts):
+    with signed_in(browser, live_server, "demo_worker", NARROW) as page:
+        page.locator('.main-nav [data-nav="projects"]').click()
+        page.locator("main a", has_text="停车位规划").first.click()
+        button = page.get_by_test_id("agenda-propose").first
+        assert_fits(page, "the project page")
+        button.click()
+        expect(page.locator("#flash")).to_contain_text("等待召集人列入议程")
+        expect(page.get_by_test_id("agenda-waiting").first).to_be_visible()
+        page.screenshot(path=str(artifacts / "project-agenda-360px.png"), full_page=True)
+    with signed_in(browser, live_server, "demo_secretary", NARROW) as page:
+        page.goto(f"{live_server}/meetings/proposals")
+        page.locator("main a", has_text="共建项目：停车位规划").first.click()
+        expect(page.locator("main")).to_contain_text("责任主体")

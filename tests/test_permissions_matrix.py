@@ -175,6 +175,7 @@ MATRIX = {
     "projects.milestone_done": ("POST", "milestone", COMMUNITY),
     "projects.project_update": ("POST", "project", COMMUNITY),
     "projects.project_evaluate": ("POST", "project", {Role.RESIDENT, Role.OWNERS_COMMITTEE}),
+    "projects.project_agenda": ("POST", "project", COMMUNITY),  # onto the compound's next joint meeting
     "projects.project_photo": ("GET", "project_photo", ALL),
     "projects.demands": ("GET", None, COMMUNITY),
     "projects.demand_new": ("GET", None, COMMUNITY),
@@ -201,6 +202,8 @@ MATRIX = {
     "surveys.code_reissue": ("POST", "campaign", SURVEY_LAUNCH | {Role.COMMUNITY_WORKER}),
     "surveys.results": ("GET", "campaign", STAFF),
     "surveys.export_xlsx": ("GET", "campaign", STAFF),
+    # acting on results: launchers and community workers (the open campaign refuses beside the button)
+    "surveys.campaign_agenda": ("POST", "campaign", SURVEY_LAUNCH | {Role.COMMUNITY_WORKER}),
     "surveys.community": ("GET", "community", ALL - {Role.RESIDENT}),
     "surveys.company": ("GET", "survey_company", ALL - {Role.RESIDENT}),
     "surveys.campaign_close": ("POST", "campaign", SURVEY_LAUNCH),  # last: it closes the campaign

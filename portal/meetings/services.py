@@ -375,6 +375,30 @@ def agenda_entries(source_kind: str, source_id: int) -> list[tuple[Meeting, Agen
                Meeting.status == MeetingStatus.SCHEDULED).order_by(Meeting.starts_at))]
 
 
+def agenda_entries_of(source_kind: str, source_ids) -> dict[int, list[tuple[Meeting, AgendaItem]]]:
+    """`agenda_entries` for several records of one source at once (one query): source id → (meeting, item)."""
+    found: dict[int, list[tuple[Meeting, AgendaItem]]] = {}
+    ids = list(source_ids)
+    if ids:
+        for meeting, item in db.session.execute(
+                select(Meeting, AgendaItem).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+                .where(AgendaItem.source_kind == source_kind, AgendaItem.source_id.in_(ids),
+                       Meeting.status == MeetingStatus.SCHEDULED).order_by(Meeting.starts_at)):
+            found.setdefault(item.source_id, []).append((meeting, item))
+    return found
+
+
+def open_proposals(source_kind: str, source_ids) -> list[Proposal]:
+    """Topics filed from these sources that no convener has answered yet: for the source's page
+    ("waiting for the convener") and its own once-only rule. One query."""
+    ids = list(source_ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Proposal).where(
+        Proposal.source_kind == source_kind, Proposal.source_id.in_(ids), Proposal.status == ProposalStatus.OPEN)
+        .order_by(Proposal.id)))
+
+
 # --- residents' (and other modules') proposals -----------------------------------------------------------
 
 def propose_topic(compound: Compound, *, by, title: str, description: str | None = None,

@@ -19,7 +19,7 @@ SWEEP_EVERY = 3600  # seconds between looks for wishes nobody claimed for 14 day
 
 def init_app(app: Flask) -> None:
     import portal.projects.models  # noqa: F401  (Alembic and create_all see the whole schema)
-    from portal.projects import notices, permissions, services  # noqa: F401  (registers the rules)
+    from portal.projects import agenda, notices, permissions, services  # noqa: F401  (registers the rules)
     from portal.projects.indicators import projects_section, projects_sheet
     from portal.projects.photos import remove_orphans, upload_folder
     from portal.projects.todos import todos
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     notices.register()
+    agenda.register()  # the "project" agenda source of the joint meetings
     add_task(app, "projects.wish_sweep", services.sweep, every_seconds=SWEEP_EVERY)
     add_task(app, "projects.photo_orphans", remove_orphans, every_seconds=SWEEP_EVERY)
     add_nav(app, "projects.project_list", _l("共建项目"), "projects", rule="projects.list", order=38)

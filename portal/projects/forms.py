@@ -168,3 +168,9 @@ class ResourceForm(Form):
 
 class ResourceImportForm(ImportForm):
     community_id = SelectField(_l("社区"), coerce=int_or_none, validate_choice=False)
+
+
+class AgendaForm(Form):
+    """One click: put the project on this compound's next joint meeting."""
+
+    compound_id = HiddenField()

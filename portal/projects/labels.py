@@ -56,6 +56,8 @@ PROJECT_EVENT_LABELS = {
     "deadline_moved": _l("完成时限延后"),
     "update": _l("进展"),
     "evaluated": _l("居民评价"),
+    "agenda": _l("列入联席会议议程"),
+    "meeting_outcome": _l("联席会议决议办结"),
 }
 DEMAND_SOURCE_LABELS = {
     "resident": _l("居民"),

@@ -219,6 +219,16 @@ def add_update(project: Project, *, by, note: str) -> ProjectEvent:
     return _event(project, by, "update", project.status, note)
 
 
+def note_from_meeting(project: Project, *, by, action: str, note: str) -> ProjectEvent:
+    """Write what a joint meeting did about this project on its timeline (`action`: "agenda" when it is put
+    on a meeting's agenda, "meeting_outcome" when a resolution about it is done). Called by the meetings
+    agenda source (portal.projects.agenda) in the meeting's transaction; whoever completed the resolution
+    need not be project staff, so there is no staff check here."""
+    if action not in ("agenda", "meeting_outcome"):
+        raise ValueError(f"unknown timeline action {action!r}")
+    return _event(project, by, action, project.status, _text(note, 2000, "note", _l("请写下进展情况。")))
+
+
 # --- status steps ---------------------------------------------------------------------------------------
 
 def take_step(project: Project, step: str, *, by, version: int | None = None, reason: str | None = None) -> None:

@@ -11,13 +11,14 @@ REORDER_EVERY = 3600  # seconds between rewrites of the anonymous tables in key 
 
 def init_app(app: Flask) -> None:
     import portal.surveys.models  # noqa: F401  (Alembic and create_all see the whole schema)
-    from portal.surveys import notices, permissions, services  # noqa: F401  (registers the rules)
+    from portal.surveys import agenda, notices, permissions, services  # noqa: F401  (registers the rules)
     from portal.surveys.indicators import surveys_section, surveys_sheet
     from portal.surveys.todos import todos
     from portal.surveys.views import bp
 
     app.register_blueprint(bp)
     notices.register()
+    agenda.register()  # the "survey" agenda source of the joint meetings
     add_nav(app, "surveys.index", _l("满意度测评"), "surveys", rule="surveys.index", order=40)
     add_todos(app, todos)
     add_task(app, "surveys.reorder", services.reorder_after_close, every_seconds=REORDER_EVERY)

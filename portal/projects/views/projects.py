@@ -172,7 +172,10 @@ def show(project, *, posted=None, status: int = 200, message=None):
                                 .order_by(ProjectEvent.id)).all()
     summary = ps.evaluation_summary([project.id]).get(project.id)
     may_evaluate = project.status == ProjectStatus.COMPLETED and evaluator_for(current_user, project) is not None
+    from portal.projects.views.agenda import panel
+
     return render("projects/project_detail.html", project=project, staff=staff, forms=forms, steps=steps,
+                  agenda=panel(current_user, project, forms.get("agenda")),
                   events=events, summary=summary, may_evaluate=may_evaluate, today=today(), progress=progress,
                   labels=labels, message=message, posted=posted and posted[0], status=status)
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
-from portal.surveys.views import answering, campaigns, codes, evaluation, results, surveys  # noqa: E402,F401,I001
+from portal.surveys.views import agenda, answering, campaigns, codes, evaluation, results, surveys  # noqa: E402,F401,I001

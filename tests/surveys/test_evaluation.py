@@ -108,3 +108,12 @@ def test_an_owners_committee_member_compares_only_their_own_compound(app, sw):
     assert "锦绣家园" in secretary.get(f"/surveys/campaigns/{campaign.id}/results").get_data(as_text=True)
     other = sw["other_compound"].id
     assert member.get(f"/surveys/campaigns/{campaign.id}/results?compound={other}").status_code == 404
+
+
+def test_the_results_live_block_renders_alone_with_its_charts(app, sw):
+    """The compound selector and the 20-second refresh ask for the `live` block only: it must carry its
+    own chart macros (it answered 500 when only the page's top imported them)."""
+    campaign = launch(sw)
+    client = login_as(app.test_client(), sw["secretary"])
+    block = client.get(f"/surveys/campaigns/{campaign.id}/results", headers={"HX-Request": "true", "X-Block": "live"})
+    assert block.status_code == 200 and block.get_data(as_text=True).lstrip().startswith('<section id="live"')

@@ -29,7 +29,10 @@ def test_the_secretary_reads_the_quarter_and_opens_the_list_behind_a_figure(brow
         login(page, live_server, "demo_secretary", DEMO_PASSWORD)
         page.locator('[data-nav="figures"]').first.click()
         page.wait_for_url(re.compile(r"/figures/community/\d+"))
-        page.locator("select[name=period]").select_option("quarter")
+        page.wait_for_load_state("networkidle")  # htmx has bound the selector; periodic tasks have run
+        with page.expect_response(lambda r: "period=quarter" in r.url, timeout=60_000) as answer:
+            page.locator("select[name=period]").select_option("quarter")
+        assert answer.value.status == 200, answer.value.status
         page.locator("select[name=quarter]").wait_for(timeout=60_000)  # the htmx swap, then its pushed URL
         expect(page).to_have_url(re.compile(r"period=quarter"))
         page.screenshot(path=str(artifacts / "figures-secretary-360px.png"), full_page=True)

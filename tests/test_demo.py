@@ -147,7 +147,7 @@ def test_repair_requests_in_every_state_and_kind(app, uploads, monkeypatch):
     print(f"repairs demo loaded in {timings[0]:.2f} s")  # a figure, not a limit: timed tests fail on a busy machine
 
     requests = db.session.scalars(select(RepairRequest)).all()
-    assert 50 <= len(requests) <= 70
+    assert 700 <= len(requests) <= 1200, "a year of requests on top of the live ones"
     assert {r.status for r in requests} == set(Status.ALL)
     assert {r.kind for r in requests} == set(Kind.ALL)
     now = repair_services.now_utc()
@@ -159,7 +159,9 @@ def test_repair_requests_in_every_state_and_kind(app, uploads, monkeypatch):
     assert sum(r.close_reason == "evaluated" for r in requests) >= 10
     assert {r.channel for r in requests} >= {"online", "phone", "patrol"}
     created = sorted(_utc(r.created_at) for r in requests)
-    assert now - timedelta(days=61) < created[0] and created[-1] - created[0] > timedelta(days=30)
+    assert now - timedelta(days=366) < created[0] < now - timedelta(days=350)
+    live = [r for r in requests if r.status != Status.CLOSED]
+    assert all(_utc(r.created_at) > now - timedelta(days=61) for r in live), "the past is closed"
 
     photos = db.session.scalars(select(RequestPhoto)).all()
     assert {p.stage for p in photos} == {"filing", "result"}
@@ -173,3 +175,25 @@ def test_repair_requests_in_every_state_and_kind(app, uploads, monkeypatch):
     resident = db.session.scalar(select(User).where(User.username == "demo_resident"))
     own = [r for r in requests if r.requester_id == resident.id]
     assert {Status.SUBMITTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED} <= {r.status for r in own}
+
+
+def test_repair_requests_span_a_year_at_a_realistic_monthly_volume(app):
+    """15 to 40 a month per community (more in winter and summer), most closed ones rated, some late."""
+    load_demo(TODAY)
+    rows = db.session.execute(select(Community.name, RepairRequest).join(
+        Compound, Compound.community_id == Community.id).join(RepairRequest, RepairRequest.compound_id == Compound.id)).all()
+    now = repair_services.now_utc()
+    by_month = defaultdict(int)
+    for community, req in rows:
+        months_back = (now - _utc(req.created_at)).days // 30
+        if 1 <= months_back <= 11:  # whole 30-day slices, the partial ends left out
+            by_month[community, months_back] += 1
+    assert {community for community, _ in by_month} == {"和平社区", "光明社区", "新华社区"}
+    assert all(10 <= count <= 60 for count in by_month.values()), by_month
+    assert len(by_month) == 3 * 11
+    closed = [req for _, req in rows if req.status == Status.CLOSED]
+    rated = [req for req in closed if req.rating is not None]
+    assert len(rated) > len(closed) / 4
+    assert 0.6 < sum(req.rating >= 4 for req in rated) / len(rated) < 0.95
+    assert sum(req.overdue_flagged_at is not None for req in closed) > len(closed) / 30
+    assert all(_utc(req.closed_at) <= now for req in closed)

@@ -1,4 +1,5 @@
-"""Demo repair requests: about sixty across the demo street, in every state and kind, with timelines.
+"""Demo repair requests: about sixty live ones across the demo street, in every state and kind, with
+timelines, on top of a year of past, closed ones (portal/repairs/demo_history.py).
 
 Every request is filed and moved on by calling the workflow services as the demo people who would
 do it (a resident files, the property manager dispatches, the staff member accepts and resolves …),
@@ -373,6 +374,9 @@ def load_repairs_demo(today: date | None = None) -> int:
     db.session.flush()
     services.sweep(now)
     _after_sweep(created)
+    from portal.repairs.demo_history import load_history
+
+    past = load_history(demo, now)
     db.session.commit()
-    return len(created)
+    return len(created) + past
 

@@ -221,6 +221,8 @@ class Section:
     rows: list[tuple] = field(default_factory=list)
     #: drawn above the table where set; rows whose share is below its target are marked
     chart: Chart | None = None
+    #: how a rate moved over the period (a "line", one point a month or a campaign), with its numbers
+    trend: Chart | None = None
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
@@ -233,6 +235,15 @@ class Sheet:
     title: str
     columns: list[str]
     rows: list[tuple]
+
+
+def months_of(period: Period) -> list[tuple[int, int]]:
+    """(year, month) of each calendar month the period touches, in order: a trend's points."""
+    months, year, month = [], period.first.year, period.first.month
+    while (year, month) <= (period.last.year, period.last.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 def rate(part: int, whole: int) -> float | None:

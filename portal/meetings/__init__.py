@@ -24,7 +24,15 @@ resolution writes the outcome on its timeline and can resolve it (repairs.servic
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from portal.core.modules import add_demo, add_indicators, add_nav, add_report_sheet, add_task, add_todos
+from portal.core.modules import (
+    add_compound_panel,
+    add_demo,
+    add_indicators,
+    add_nav,
+    add_report_sheet,
+    add_task,
+    add_todos,
+)
 
 TASK_EVERY = 300  # seconds between reminder and follow-up runs
 
@@ -33,6 +41,7 @@ def init_app(app: Flask) -> None:
     import portal.meetings.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.meetings import builtin_sources, notices, permissions, steps, tasks  # noqa: F401  (rules)
     from portal.meetings.indicators import meetings_section, meetings_sheet
+    from portal.meetings.panel import compound_panel
     from portal.meetings.todos import todos
     from portal.meetings.views import bp
 
@@ -44,6 +53,7 @@ def init_app(app: Flask) -> None:
     add_todos(app, todos)
     add_indicators(app, "meetings.figures", meetings_section, order=30)
     add_report_sheet(app, "meetings.records", meetings_sheet, order=30)
+    add_compound_panel(app, "meetings/_compound_panel.html", compound_panel, order=30)
     add_demo(app, _load_demo, order=30)
 
 

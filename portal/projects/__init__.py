@@ -5,6 +5,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from portal.core.modules import (
+    add_compound_panel,
     add_demo,
     add_files,
     add_indicators,
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     import portal.projects.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.projects import agenda, notices, permissions, services  # noqa: F401  (registers the rules)
     from portal.projects.indicators import projects_section, projects_sheet
+    from portal.projects.panel import compound_panel
     from portal.projects.photos import remove_orphans, upload_folder
     from portal.projects.todos import todos
     from portal.projects.views import bp
@@ -38,6 +40,7 @@ def init_app(app: Flask) -> None:
     add_todos(app, todos)
     add_indicators(app, "projects.figures", projects_section, order=40)
     add_report_sheet(app, "projects.records", projects_sheet, order=40)
+    add_compound_panel(app, "projects/_compound_panel.html", compound_panel, order=50)
     add_demo(app, _load_demo, order=40)
     add_files(app, "projects-photos", upload_folder)
 

@@ -3,7 +3,15 @@
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from portal.core.modules import add_demo, add_indicators, add_nav, add_report_sheet, add_task, add_todos
+from portal.core.modules import (
+    add_compound_panel,
+    add_demo,
+    add_indicators,
+    add_nav,
+    add_report_sheet,
+    add_task,
+    add_todos,
+)
 
 ANNOUNCE_EVERY = 300  # seconds between looks for campaigns that closed by their end time
 REORDER_EVERY = 3600  # seconds between rewrites of the anonymous tables in key order (PostgreSQL)
@@ -13,6 +21,7 @@ def init_app(app: Flask) -> None:
     import portal.surveys.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.surveys import agenda, notices, permissions, services  # noqa: F401  (registers the rules)
     from portal.surveys.indicators import surveys_section, surveys_sheet
+    from portal.surveys.panel import compound_panel
     from portal.surveys.todos import todos
     from portal.surveys.views import bp
 
@@ -26,6 +35,7 @@ def init_app(app: Flask) -> None:
     add_demo(app, _load_demo, order=40)
     add_indicators(app, "surveys.figures", surveys_section, order=25)
     add_report_sheet(app, "surveys.campaigns", surveys_sheet, order=25)
+    add_compound_panel(app, "surveys/_compound_panel.html", compound_panel, order=40)
 
 
 def _load_demo(today):

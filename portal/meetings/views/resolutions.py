@@ -58,6 +58,8 @@ def follow_up():
         query = query.where(Resolution.status == status)
     if community:
         query = query.where(Meeting.community_id == community)
+    if compound := parse_id(request.args.get("compound")):  # from a compound page's meetings section
+        query = query.where(Meeting.compound_id == compound)
     overdue_first = case(((Resolution.status == ResolutionStatus.OPEN) & (Resolution.deadline < on), 0), else_=1)
     query = query.options(selectinload(Resolution.organisation), selectinload(Resolution.responsible))
     page = paginate(query.order_by(overdue_first, Resolution.deadline, Resolution.id), scalars=False)

@@ -48,6 +48,8 @@ class Registry:
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, template, fn(user) -> ctx|None)
     #: (order, template, fn(user, compound) -> ctx|None): sections of a compound's page
     compound_panels: list[tuple[int, str, Callable]] = field(default_factory=list)
+    #: (order, template, fn(user, company) -> ctx|None): sections of a property company's figures page
+    company_panels: list[tuple[int, str, Callable]] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     demos: list[tuple[int, Callable]] = field(default_factory=list)  # (order, fn(today)) after the structure
     files: dict[str, Callable] = field(default_factory=dict)  # name -> fn() -> folder of uploaded files
@@ -77,6 +79,14 @@ def add_compound_panel(app: Flask, template: str, provider: Callable, *, order: 
     compound)` returns the template's `panel` context, or None to leave it out for this user."""
     registry(app).compound_panels.append((order, template, provider))
     registry(app).compound_panels.sort(key=lambda item: item[0])
+
+
+def add_company_panel(app: Flask, template: str, provider: Callable, *, order: int) -> None:
+    """A section of a property company's figures page that does not follow the chosen period (its
+    satisfaction trend, its rank among the street's companies): `provider(user, company)` returns the
+    template's `panel` context, or None to leave it out for this user."""
+    registry(app).company_panels.append((order, template, provider))
+    registry(app).company_panels.sort(key=lambda item: item[0])
 
 
 def add_indicators(app: Flask, name: str, provider: Callable, *, order: int) -> None:

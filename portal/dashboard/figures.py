@@ -23,6 +23,8 @@ from portal.dashboard.permissions import (
     get_street_area_or_404,
 )
 from portal.dashboard.report import area_of, queue_report
+from portal.extensions import db
+from portal.orgs.models import Organisation
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
@@ -50,7 +52,13 @@ def community(community_id):
 @bp.route("/company/<int:company_id>")
 @login_required
 def company(company_id):
-    return _figures(get_company_area_or_404(current_user, company_id))
+    area = get_company_area_or_404(current_user, company_id)
+    if request.headers.get("X-Block") == "figures":  # the period changed: the panels below stay as they are
+        return _figures(area)
+    company = db.session.get(Organisation, company_id)
+    panels = [(template, context) for _order, template, provider in registry().company_panels
+              if (context := provider(current_user, company)) is not None]
+    return _figures(area, panels=panels)
 
 
 @bp.route("/street/<int:street_id>")
@@ -59,11 +67,11 @@ def street(street_id):
     return _figures(get_street_area_or_404(current_user, street_id))
 
 
-def _figures(area):
+def _figures(area, panels=()):
     period, problem = parse_period(request.args, today())
     sections = [section for _order, _name, provider in registry().indicators
                 if (section := provider(area, period)) is not None]
-    return render("dashboard/figures.html", "figures", area=area, period=period, problem=problem,
+    return render("dashboard/figures.html", "figures", area=area, period=period, problem=problem, panels=panels,
                   sections=sections, kinds=[(k, _label(k)) for k in PeriodKind], today=today(),
                   report_form=ReportForm(), report_url=url_for(f"figures.{area.kind}_report",
                                                                **{f"{area.kind}_id": area.id}))

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.core.audit import register_audit_labels
 from portal.core.modules import (
+    add_company_panel,
     add_compound_panel,
     add_demo,
     add_files,
@@ -22,7 +23,7 @@ ORPHANS_EVERY = 3600  # seconds between looks for photo files a crashed request 
 
 def init_app(app: Flask) -> None:
     import portal.repairs.models  # noqa: F401  (Alembic and create_all see the whole schema)
-    from portal.repairs import notices, permissions, photos, services  # noqa: F401  (registers the rules)
+    from portal.repairs import company_panel, notices, permissions, photos, services  # noqa: F401  (registers the rules)
     from portal.repairs.cli import repairs_sweep
     from portal.repairs.indicators import records_sheet, requests_section
     from portal.repairs.photos import upload_folder
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     add_indicators(app, "repairs.requests", requests_section, order=20)
     add_report_sheet(app, "repairs.records", records_sheet, order=20)
     add_home_panel(app, "repairs/_home_panel.html", repairs_panel, order=60)
+    add_company_panel(app, "repairs/_company_panel.html", company_panel.company_panel, order=20)
     add_compound_panel(app, "repairs/_compound_panel.html", compound_panel, order=20)
     add_demo(app, _load_demo, order=20)
     add_files(app, "repairs-photos", upload_folder)

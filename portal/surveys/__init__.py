@@ -4,6 +4,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from portal.core.modules import (
+    add_company_panel,
     add_compound_panel,
     add_demo,
     add_indicators,
@@ -19,7 +20,7 @@ REORDER_EVERY = 3600  # seconds between rewrites of the anonymous tables in key 
 
 def init_app(app: Flask) -> None:
     import portal.surveys.models  # noqa: F401  (Alembic and create_all see the whole schema)
-    from portal.surveys import agenda, notices, permissions, services  # noqa: F401  (registers the rules)
+    from portal.surveys import agenda, company_panel, notices, permissions, services  # noqa: F401  (registers the rules)
     from portal.surveys.indicators import surveys_section, surveys_sheet
     from portal.surveys.panel import compound_panel
     from portal.surveys.todos import todos
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     add_demo(app, _load_demo, order=40)
     add_indicators(app, "surveys.figures", surveys_section, order=25)
     add_report_sheet(app, "surveys.campaigns", surveys_sheet, order=25)
+    add_company_panel(app, "surveys/_company_panel.html", company_panel.company_panel, order=25)
     add_compound_panel(app, "surveys/_compound_panel.html", compound_panel, order=40)
 
 

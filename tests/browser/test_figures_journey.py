@@ -58,3 +58,49 @@ def test_the_secretary_reads_the_quarter_and_opens_the_list_behind_a_figure(brow
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_the_secretary_reads_a_year_of_trends_and_a_compounds_page(browser, live_server, artifacts):
+    """The demo's year of requests and surveys draws a trend on the figures page; 阳光花园's page shows its
+    requests, meetings, surveys, projects and wishes, each number opening its module's filtered list."""
+    context, page, errors = open_page(browser, {"width": 360, "height": 780})
+    try:
+        login(page, live_server, "demo_secretary", DEMO_PASSWORD)
+        page.locator('[data-nav="figures"]').first.click()
+        page.wait_for_url(re.compile(r"/figures/community/\d+"))
+        page.goto(page.url.split("?")[0] + "?period=custom&from=" + _year_ago() + "&to=" + _today())
+        trend = page.locator('[data-chart="trend-repairs-requests"] circle')
+        assert trend.count() >= 10, "a point for nearly every month of the demo's year"
+        page.screenshot(path=str(artifacts / "figures-year-trend-360px.png"), full_page=True)
+
+        page.goto(live_server + "/compounds")
+        page.get_by_role("link", name="阳光花园").first.click()
+        page.wait_for_url(re.compile(r"/compounds/\d+$"))
+        for testid in ("compound-repairs", "compound-meetings", "compound-surveys", "compound-projects",
+                       "compound-wishes"):
+            expect(page.get_by_test_id(testid)).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 361, f"the compound page is {width}px wide at 360px"
+        page.screenshot(path=str(artifacts / "compound-panels-360px.png"), full_page=True)
+        claimed = page.locator('[data-figure="wishes.claimed"] .figure a')
+        figure = int(claimed.inner_text())
+        claimed.click()
+        page.wait_for_url(re.compile(r"/projects/wishes\?.*status=claimed"))
+        assert f"共 {figure} 条" in page.locator("#results").inner_text() or figure == 0
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def _today() -> str:
+    from portal.core.clock import today
+
+    return today().isoformat()
+
+
+def _year_ago() -> str:
+    from datetime import timedelta
+
+    from portal.core.clock import today
+
+    return (today() - timedelta(days=364)).isoformat()

@@ -68,8 +68,8 @@ def load_projects_demo(today: date) -> int:
 
 PROJECTS = (
     # (title, content, final status, days since start, length in days, milestones done of 3)
-    ("非机动车充电棚", "在阳光花园北侧新建充电棚，解决电动车楼道充电隐患。", "evaluated", 200, 90, 3),
-    ("老旧小区楼道照明改造", "更换声控灯，老人夜间出行更安全。", "completed", 120, 60, 3),
+    ("非机动车充电棚", "在阳光花园北侧新建充电棚，解决电动车楼道充电隐患。", "evaluated", 330, 90, 3),
+    ("老旧小区楼道照明改造", "更换声控灯，老人夜间出行更安全。", "completed", 250, 60, 3),
     ("社区健康驿站", "医院每月义诊，建立老人健康档案。", "in_progress", 60, 120, 1),
     ("儿童托管“四点半课堂”", "学校志愿者课后托管辅导。", "in_progress", 100, 70, 2),  # late: past its deadline
     ("口袋公园", "利用闲置空地建口袋公园。", "approved", 10, 150, 0),

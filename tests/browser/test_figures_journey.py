@@ -92,6 +92,30 @@ def test_the_secretary_reads_a_year_of_trends_and_a_compounds_page(browser, live
     assert not errors, errors
 
 
+def test_the_property_manager_sees_the_companys_trend_and_rank(browser, live_server, artifacts):
+    """统计 opens the manager's company page: its twelve months of satisfaction and requests, ranked among
+    the street's companies without the others' names; the satisfaction figure opens the evaluation page."""
+    context, page, errors = open_page(browser, {"width": 360, "height": 780})
+    try:
+        login(page, live_server, "demo_manager", DEMO_PASSWORD)
+        page.locator('[data-nav="figures"]').first.click()
+        page.wait_for_url(re.compile(r"/figures/"))  # also on the party committee: their community's too
+        page.get_by_role("link", name="安居物业服务有限公司").click()
+        page.wait_for_url(re.compile(r"/figures/company/\d+"))
+        expect(page.get_by_test_id("company-requests-rank")).to_be_visible()
+        expect(page.get_by_test_id("company-satisfaction")).to_be_visible()
+        assert page.locator('[data-chart="company-satisfaction-trend"] circle').count() >= 2
+        assert page.get_by_test_id("company-requests-table").count() == 0, "the others' figures are the street's"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 361, f"the company page is {width}px wide at 360px"
+        page.screenshot(path=str(artifacts / "company-figures-manager-360px.png"), full_page=True)
+        page.locator('[data-figure="surveys.company_satisfaction"] .figure a').click()
+        page.wait_for_url(re.compile(r"/surveys/companies/\d+"))
+    finally:
+        context.close()
+    assert not errors, errors
+
+
 def _today() -> str:
     from portal.core.clock import today
 

@@ -42,6 +42,7 @@ CO_STAFF = {Role.STREET_ADMIN, Role.PARTY_SECRETARY, Role.COMMUNITY_WORKER, Role
 MATRIX = {
     "dashboard.home": ("GET", None, ALL),
     "figures.areas": ("GET", None, COMMUNITY | {Role.PROPERTY_MANAGER}),
+    "figures.glance": ("GET", None, COMMUNITY | {Role.PROPERTY_MANAGER}),
     "figures.community": ("GET", "community", COMMUNITY),
     "figures.street": ("GET", "street", ADMIN),
     "figures.community_report": ("POST", "community", COMMUNITY),

@@ -14,6 +14,7 @@ from portal.core.indicators import PeriodKind, parse_period
 from portal.core.modules import registry
 from portal.core.permissions import require
 from portal.core.rendering import hx_redirect, render
+from portal.dashboard.glance import glance_figures
 from portal.dashboard.models import JobStatus
 from portal.dashboard.permissions import (
     areas_of,
@@ -75,6 +76,18 @@ def _figures(area, panels=()):
                   sections=sections, kinds=[(k, _label(k)) for k in PeriodKind], today=today(),
                   report_form=ReportForm(), report_url=url_for(f"figures.{area.kind}_report",
                                                                **{f"{area.kind}_id": area.id}))
+
+
+@bp.route("/glance")
+@login_required
+def glance():
+    """This month's key figures of the person's first area: the home page loads its block after itself."""
+    require(current_user, "dashboard.figures")
+    choices = areas_of(current_user)
+    if not choices:
+        abort(404)
+    period, figures = glance_figures(choices[0])
+    return render("dashboard/glance.html", "glance", area=choices[0], period=period, figures=figures)
 
 
 def _label(kind: PeriodKind) -> str:

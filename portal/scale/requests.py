@@ -455,9 +455,7 @@ class Requests:
         before = next((after for at, _a, _c, _b, after, _n in reversed(story.events) if at <= due), Status.SUBMITTED)
         if before not in Status.OPEN:
             return
-        at = due + SWEPT
-        if at >= self.now:
-            return
+        at = min(due + SWEPT, self.now - timedelta(seconds=1))  # the sweep has run since
         row["overdue_flagged_at"] = at
         story.event(at, None, "overdue", before, before)
         if level < Level.STREET:

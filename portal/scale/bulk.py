@@ -145,4 +145,4 @@ class Bulk:
 
 def _sqlite_datetime(value: datetime) -> str:
     """SQLAlchemy's SQLite storage format (UTC, without the zone: `clock.aware` puts it back when read)."""
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:26]  # "2026-03-01 08:00:00.000000", without "+00:00"

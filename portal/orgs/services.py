@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -134,7 +135,19 @@ def current_contracts(compound_ids, on: date | None = None) -> dict[int, Service
 
 
 def current_company_id(compound_id: int, on: date | None = None) -> int | None:
-    """The property company serving the compound under a current contract, if any."""
+    """The property company serving the compound under a current contract, if any.
+
+    Today's answer is remembered for the request (the request page asks it for each rule it checks);
+    `orgs.permissions.forget_scope()`, called after changing contracts, forgets it too."""
+    if on is not None or not has_request_context():
+        return _company_id(compound_id, on)
+    cache = request.__dict__.setdefault("_company_of", {})  # the request's own, even where `g` is shared
+    if compound_id not in cache:
+        cache[compound_id] = _company_id(compound_id, None)
+    return cache[compound_id]
+
+
+def _company_id(compound_id: int, on: date | None) -> int | None:
     return db.session.scalar(select(ServiceContract.company_id).where(
         ServiceContract.compound_id == compound_id, ServiceContract.is_current(on)))
 

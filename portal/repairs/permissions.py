@@ -244,9 +244,12 @@ def request_visible(user, req: RepairRequest) -> bool:
     return db.session.scalar(select(RepairRequest.id).where(RepairRequest.id == req.id, visibility(user))) is not None
 
 
-def get_request_or_404(user, request_id: int) -> RepairRequest:
-    req = db.session.get(RepairRequest, request_id)
-    if req is None or not request_visible(user, req):
+def get_request_or_404(user, request_id: int, *options) -> RepairRequest:
+    """The request if `user` may see it, in one query; `options` load what a read-only page shows of it
+    alongside (not for a step: a relationship loaded before the step would not follow its new ids)."""
+    req = db.session.scalar(select(RepairRequest).where(RepairRequest.id == request_id, visibility(user))
+                            .options(*options))
+    if req is None:
         abort(404)
     return req
 

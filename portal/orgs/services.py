@@ -125,12 +125,13 @@ def terminate_contract(contract: ServiceContract, *, on: date, by=None) -> None:
     audit("contract.terminated", contract, user=by)
 
 
-def current_contracts(compound_ids, on: date | None = None) -> dict[int, ServiceContract]:
-    """compound id → its current contract (one query for any number of compounds)."""
+def current_contracts(compound_ids, on: date | None = None, *options) -> dict[int, ServiceContract]:
+    """compound id → its current contract (one query for any number of compounds); `options` load what
+    the caller shows of them (the company) in the same query."""
     if not compound_ids:
         return {}
     rows = db.session.scalars(select(ServiceContract).where(
-        ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on)))
+        ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on)).options(*options))
     return {c.compound_id: c for c in rows}
 
 
@@ -194,40 +195,65 @@ class Coverage:
     cross_appointed_committees: int = 0
 
 
-def coverage(community_ids: list[int], on: date) -> Coverage:
-    """Structure indicators for a set of communities (a community, or a whole street)."""
-    compound_ids = list(db.session.scalars(select(Compound.id).where(Compound.community_id.in_(community_ids))))
-    with_property = len(current_contracts(compound_ids, on))
-    committees = db.session.execute(
-        select(Organisation.id, Organisation.compound_id).where(
-            Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id.in_(compound_ids)
+def coverage(community_ids: list[int], on: date, cross: list | None = None) -> Coverage:
+    """Structure indicators for a set of communities (a community, or a whole street) taken together;
+    `cross`, the area's cross_appointments when the caller has them already, spares that query."""
+    return coverage_by_community(community_ids, on, cross=cross)[1]
+
+
+def coverage_by_community(community_ids, on: date, cross: list | None = None) -> tuple[dict[int, Coverage], Coverage]:
+    """Each community's structure indicators and those of all of them together, in six queries however
+    many communities (the communities list showed a street's figures community by community, seven
+    queries each)."""
+    ids = list(community_ids)
+    community_of = dict(db.session.execute(select(Compound.id, Compound.community_id).where(Compound.community_id.in_(ids))).all())
+    compound_ids = list(community_of)
+    company_of = {c.compound_id: c.company_id for c in current_contracts(compound_ids, on).values()}
+    committees = dict(db.session.execute(select(Organisation.id, Organisation.compound_id).where(
+        Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id.in_(compound_ids))).all()) if compound_ids else {}
+    parents = set(committees) | set(company_of.values())
+    with_branch = set(db.session.scalars(select(Organisation.parent_id).where(
+        Organisation.kind == OrgKind.PARTY_BRANCH, Organisation.parent_id.in_(parents)))) if parents else set()
+    rows = _cross_rows(ids, on) if cross is None or len(ids) != 1 else []
+    if rows or cross is None:
+        cross = _people(rows)
+    households = dict(db.session.execute(
+        select(Compound.community_id, func.count(Household.id)).select_from(Household).join(Building)
+        .join(Compound, Compound.id == Building.compound_id).where(Compound.community_id.in_(ids))
+        .group_by(Compound.community_id)).all()) if ids else {}
+    served_by: dict[int, set[int]] = defaultdict(set)  # company → communities it serves
+    for compound_id, company_id in company_of.items():
+        served_by[company_id].add(community_of[compound_id])
+
+    def within(row, community_id: int) -> bool:
+        """The post's body is one of this community's: its own, a compound's, or a company serving it."""
+        org_id, org_community, org_compound = row[2], row[5], row[6]
+        return (org_community == community_id or community_of.get(org_compound) == community_id
+                or community_id in served_by.get(org_id, ()))
+
+    def figures(area: set[int], people) -> Coverage:
+        compounds = [cid for cid, community in community_of.items() if community in area]
+        area_committees = [org for org, compound in committees.items() if community_of[compound] in area]
+        companies = {company_of[cid] for cid in compounds if cid in company_of}
+        committee_set = set(area_committees)
+        return Coverage(
+            compounds=len(compounds),
+            with_property=sum(cid in company_of for cid in compounds),
+            with_owners_committee=len({committees[org] for org in area_committees}),
+            owners_committees=len(area_committees),
+            owners_committees_with_party=len(committee_set & with_branch),
+            property_companies=len(companies),
+            property_companies_with_party=len(companies & with_branch),
+            cross_appointed_people=len(people),
+            households=sum(households.get(c, 0) for c in area),
+            cross_appointed_committees=len({org for person in people for org in person.organisation_ids} & committee_set),
         )
-    ).all()
-    committee_ids = [c.id for c in committees]
-    branches_of = set(db.session.scalars(
-        select(Organisation.parent_id).where(Organisation.kind == OrgKind.PARTY_BRANCH, Organisation.parent_id.is_not(None))
-    ))
-    companies = set(db.session.scalars(  # the companies serving these compounds now, not every one that ever did
-        select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(compound_ids),
-                                                 ServiceContract.is_current(on)).distinct()
-    ))
-    cross = cross_appointments(community_ids, on)
-    cross_committees = {org_id for person in cross for org_id in person.organisation_ids if org_id in set(committee_ids)}
-    households = db.session.scalar(
-        select(func.count(Household.id)).join(Building).where(Building.compound_id.in_(compound_ids))
-    ) or 0
-    return Coverage(
-        compounds=len(compound_ids),
-        with_property=with_property,
-        with_owners_committee=len({c.compound_id for c in committees}),
-        owners_committees=len(committee_ids),
-        owners_committees_with_party=len(set(committee_ids) & branches_of),
-        property_companies=len(companies),
-        property_companies_with_party=len(companies & branches_of),
-        cross_appointed_people=len(cross),
-        households=households,
-        cross_appointed_committees=len(cross_committees),
-    )
+
+    each = {}
+    for community_id in ids:
+        people = cross if len(ids) == 1 else _people([row for row in rows if within(row, community_id)])
+        each[community_id] = figures({community_id}, people)
+    return each, figures(set(ids), cross)
 
 
 @dataclass
@@ -242,13 +268,20 @@ def cross_appointments(community_ids: list[int], on: date) -> list[CrossAppointm
     """People holding open positions in two or more organisations of these communities (交叉任职):
     their communities' and compounds' bodies and the property companies serving them on `on` (a
     company that served once is no body of the community, and its staff are not named here)."""
+    return _people(_cross_rows(community_ids, on))
+
+
+def _cross_rows(community_ids, on: date) -> list:
+    """(user id, name, organisation id, organisation name, title, its community, its compound) of every
+    open post in a body of these communities, in one query."""
     from portal.auth.models import User
 
     compound_ids = select(Compound.id).where(Compound.community_id.in_(community_ids))
     company_ids = select(ServiceContract.company_id).where(
         ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on))
-    rows = db.session.execute(
-        select(User.id, User.name, Organisation.id, Organisation.name, Position.title)
+    return db.session.execute(
+        select(User.id, User.name, Organisation.id, Organisation.name, Position.title,
+               Organisation.community_id, Organisation.compound_id)
         .join(Position, Position.user_id == User.id)
         .join(Organisation, Organisation.id == Position.organisation_id)
         .where(Position.is_open(on))
@@ -259,8 +292,11 @@ def cross_appointments(community_ids: list[int], on: date) -> list[CrossAppointm
         )
         .order_by(User.name, Organisation.name)
     ).all()
+
+
+def _people(rows) -> list[CrossAppointment]:
     people: dict[int, CrossAppointment] = {}
-    for user_id, name, org_id, org_name, title in rows:
+    for user_id, name, org_id, org_name, title, *_where in rows:
         person = people.setdefault(user_id, CrossAppointment(user_id, name, [], set()))
         person.positions.append((org_name, title))
         person.organisation_ids.add(org_id)

@@ -18,7 +18,7 @@ from portal.core.params import parse_id
 from portal.core.permissions import require
 from portal.core.rendering import render
 from portal.extensions import db
-from portal.orgs.models import Building, Compound, Household
+from portal.orgs.models import Building, Compound, Household, Role
 from portal.orgs.permissions import get_compound_or_404, scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, RepairRequest, RequestPhoto, Status
@@ -29,11 +29,14 @@ from portal.repairs.views import bp
 
 def _compound_choices(scope) -> list[tuple[int, str]]:
     """Compounds the user lives in first, then the others by name."""
-    homes = set(db.session.scalars(select(Building.compound_id).join(Household)
-                                   .where(Household.id.in_(scope.household_ids)))) if scope.household_ids else set()
+    homes = scope.compounds_with({Role.RESIDENT})
     rows = db.session.execute(select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids))
                               .order_by(Compound.name)).all()
     return sorted((tuple(row) for row in rows), key=lambda row: row[0] not in homes)
+
+
+#: the board counts a compound's closed requests up to this many, then says "more than"
+BOARD_COUNT_CAP = 1000
 
 
 @bp.route("/board")
@@ -59,7 +62,7 @@ def board():
              .order_by(RepairRequest.closed_at.desc(), RepairRequest.id.desc()))
     if category:
         query = query.where(RepairRequest.category == category)
-    page = paginate(query, scalars=False)
+    page = paginate(query, scalars=False, cap=BOARD_COUNT_CAP)
     ids = [row.id for row in page.items]
     photos: dict[int, list] = {}
     if ids:

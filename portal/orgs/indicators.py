@@ -91,10 +91,6 @@ def cross_appointed_committee_ids(community_ids, on: date) -> set[int]:
 
 # --- the section ----------------------------------------------------------------------------------
 
-def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
 def _counted(query):
     """`query`'s row count as a scalar subquery, to count several lists in one statement."""
     return select(func.count()).select_from(query.subquery()).scalar_subquery()

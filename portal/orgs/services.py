@@ -9,7 +9,8 @@ from datetime import date
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from portal.core.audit import audit
 from portal.core.errors import RuleError
@@ -202,25 +203,37 @@ def coverage(community_ids: list[int], on: date, cross: list | None = None) -> C
 
 
 def coverage_by_community(community_ids, on: date, cross: list | None = None) -> tuple[dict[int, Coverage], Coverage]:
-    """Each community's structure indicators and those of all of them together, in six queries however
+    """Each community's structure indicators and those of all of them together, in three queries however
     many communities (the communities list showed a street's figures community by community, seven
     queries each)."""
     ids = list(community_ids)
-    community_of = dict(db.session.execute(select(Compound.id, Compound.community_id).where(Compound.community_id.in_(ids))).all())
-    compound_ids = list(community_of)
-    company_of = {c.compound_id: c.company_id for c in current_contracts(compound_ids, on).values()}
-    committees = dict(db.session.execute(select(Organisation.id, Organisation.compound_id).where(
-        Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id.in_(compound_ids))).all()) if compound_ids else {}
-    parents = set(committees) | set(company_of.values())
-    with_branch = set(db.session.scalars(select(Organisation.parent_id).where(
-        Organisation.kind == OrgKind.PARTY_BRANCH, Organisation.parent_id.in_(parents)))) if parents else set()
+    # Each compound with its community, the company serving it now and its households: one query.
+    company = (select(ServiceContract.company_id).where(ServiceContract.compound_id == Compound.id,
+                                                        ServiceContract.is_current(on))
+               .order_by(ServiceContract.id).limit(1).scalar_subquery())
+    homes = (select(func.count(Household.id)).join(Building).where(Building.compound_id == Compound.id)
+             .scalar_subquery())
+    compound_rows = db.session.execute(
+        select(Compound.id, Compound.community_id, company, homes).where(Compound.community_id.in_(ids))).all() if ids else []
+    community_of = {row[0]: row[1] for row in compound_rows}
+    company_of = {row[0]: row[2] for row in compound_rows if row[2] is not None}
+    households: dict[int, int] = defaultdict(int)
+    for _compound, community_id, _company, count in compound_rows:
+        households[community_id] += count
+    # The owners' committees and the serving companies, each saying whether a party branch sits in it.
+    branch = aliased(Organisation)
+    bodies = db.session.execute(
+        select(Organisation.id, Organisation.compound_id, Organisation.kind,
+               select(branch.id).where(branch.parent_id == Organisation.id, branch.kind == OrgKind.PARTY_BRANCH)
+               .exists().label("with_branch"))
+        .where(or_(and_(Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id.in_(list(community_of))),
+                   Organisation.id.in_(set(company_of.values()))))).all() if community_of else []
+    committees = {row.id: row.compound_id for row in bodies
+                  if row.kind == OrgKind.OWNERS_COMMITTEE and row.compound_id in community_of}
+    with_branch = {row.id for row in bodies if row.with_branch}
     rows = _cross_rows(ids, on) if cross is None or len(ids) != 1 else []
     if rows or cross is None:
         cross = _people(rows)
-    households = dict(db.session.execute(
-        select(Compound.community_id, func.count(Household.id)).select_from(Household).join(Building)
-        .join(Compound, Compound.id == Building.compound_id).where(Compound.community_id.in_(ids))
-        .group_by(Compound.community_id)).all()) if ids else {}
     served_by: dict[int, set[int]] = defaultdict(set)  # company → communities it serves
     for compound_id, company_id in company_of.items():
         served_by[company_id].add(community_of[compound_id])

@@ -8,7 +8,9 @@ it never gets.
 
 from __future__ import annotations
 
-from flask import request
+from types import SimpleNamespace
+
+from flask import abort, request
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 
@@ -19,7 +21,7 @@ from portal.core.permissions import require
 from portal.core.rendering import render
 from portal.extensions import db
 from portal.orgs.models import Building, Compound, Household, Role
-from portal.orgs.permissions import get_compound_or_404, scope_of
+from portal.orgs.permissions import scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, RepairRequest, RequestPhoto, Status
 from portal.repairs.queries import FIGURES_DAYS, closed_figures
@@ -46,7 +48,13 @@ def board():
     scope = scope_of(current_user)
     raw = request.args.get("compound", "")
     choices = _compound_choices(scope)
-    compound = get_compound_or_404(current_user, parse_id(raw) or choices[0][0])
+    # The choices are the user's compounds (get_compound_or_404's test): the one asked for must be among
+    # them, and its name is already read.
+    names = dict(choices)
+    chosen = parse_id(raw) or choices[0][0]
+    if chosen not in names:
+        abort(404)
+    compound = SimpleNamespace(id=chosen, name=names[chosen])
     category = request.args.get("category", "")
     category = category if category in CATEGORIES else ""
     query = (select(RepairRequest.id, RepairRequest.category, RepairRequest.place, RepairRequest.household_id,

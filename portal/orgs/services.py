@@ -292,17 +292,19 @@ def _cross_rows(community_ids, on: date) -> list:
     compound_ids = select(Compound.id).where(Compound.community_id.in_(community_ids))
     company_ids = select(ServiceContract.company_id).where(
         ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on))
+    # From the area's bodies to their posts (position.organisation_id), never through every post or user.
+    bodies = select(Organisation.id).where(
+        Organisation.community_id.in_(community_ids)
+        | Organisation.compound_id.in_(compound_ids)
+        | Organisation.id.in_(company_ids)
+    )
     return db.session.execute(
         select(User.id, User.name, Organisation.id, Organisation.name, Position.title,
                Organisation.community_id, Organisation.compound_id)
-        .join(Position, Position.user_id == User.id)
+        .select_from(Position)
+        .join(User, Position.user_id == User.id)
         .join(Organisation, Organisation.id == Position.organisation_id)
-        .where(Position.is_open(on))
-        .where(
-            Organisation.community_id.in_(community_ids)
-            | Organisation.compound_id.in_(compound_ids)
-            | Organisation.id.in_(company_ids)
-        )
+        .where(Position.organisation_id.in_(bodies), Position.is_open(on))
         .order_by(User.name, Organisation.name)
     ).all()
 

@@ -35,13 +35,13 @@ def visible_requests(user, now: datetime | None = None, *, closed: bool = False)
     (compound_id, status, closed_at) finds it without reading the history. `closed=True` is the
     history (已办结), most recently closed first, which the same index serves compound by compound."""
     now = now or now_utc()
-    query = (select(RepairRequest).where(visibility(user, now))
+    query = (select(RepairRequest)
              .options(joinedload(RepairRequest.compound), joinedload(RepairRequest.handler),
                       joinedload(RepairRequest.household).joinedload(Household.building)))
     if closed:
-        return (query.where(RepairRequest.status == Status.CLOSED)
+        return (query.where(visibility(user, now, within=RepairRequest.status == Status.CLOSED))
                 .order_by(RepairRequest.closed_at.desc(), RepairRequest.id.desc()))
-    return (query.where(not_closed())
+    return (query.where(visibility(user, now, within=not_closed()))
             .order_by(case((RepairRequest.is_overdue(now), 0), else_=1),
                       case((RepairRequest.status == Status.SUBMITTED, 0), else_=1),
                       RepairRequest.created_at.desc(), RepairRequest.id.desc()))

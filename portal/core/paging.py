@@ -1,5 +1,6 @@
 """Paging for list pages: counts once (or only up to a cap), loads one page."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -38,11 +39,13 @@ def _page_number() -> int:
         return 1
 
 
-def paginate(query: Select, *, scalars: bool = True, cap: int | None = None) -> Page:
+def paginate(query: Select, *, scalars: bool = True, cap: int | None = None,
+             rows: Callable[[Select], Select] | None = None) -> Page:
     """One page of `query` from ?page=N; a nonsense page number falls back to the nearest page.
 
     With `cap`, the count stops after `cap` rows (or after the requested page, if deeper), so a list
-    over a city's history costs what its first pages cost rather than a scan of every row."""
+    over a city's history costs what its first pages cost rather than a scan of every row. `rows` turns
+    the page's query (limit and offset applied) into the statement that loads it."""
     per_page = current_app.config["PAGE_SIZE"]
     page = _page_number()
     counted = query.order_by(None)
@@ -57,6 +60,7 @@ def paginate(query: Select, *, scalars: bool = True, cap: int | None = None) -> 
     if capped:
         total = limit
     page = min(page, max(1, -(-total // per_page)))
-    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    limited = query.limit(per_page).offset((page - 1) * per_page)
+    result = db.session.execute(rows(limited) if rows else limited)
     items = list(result.scalars() if scalars else result.all())
     return Page(items=items, page=page, per_page=per_page, total=total, capped=capped)

@@ -24,7 +24,7 @@ from portal.orgs.permissions import scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, Kind, RepairRequest, Status
 from portal.repairs.permissions import personal_compound_ids, sees_personal
-from portal.repairs.queries import MINE, NOT_CLOSED, visible_requests
+from portal.repairs.queries import MINE, NOT_CLOSED, page_rows, visible_requests
 from portal.repairs.views import bp
 
 
@@ -81,7 +81,7 @@ def queue():
             match = match | (RepairRequest.contact_name.contains(q, autoescape=True)
                              & RepairRequest.compound_id.in_(personal))
         query = query.where(match)
-    page = paginate(query, cap=QUEUE_COUNT_CAP)
+    page = paginate(query, cap=QUEUE_COUNT_CAP, rows=page_rows(now, closed))
     compounds = id_choices(db.session.execute(
         select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids)).order_by(Compound.name)))
     may_file = can(current_user, "repairs.file") and "repairs.new" in current_app.view_functions

@@ -1,9 +1,10 @@
-"""Paging for list pages: counts once, loads one page."""
+"""Paging for list pages: counts once (or only up to a cap), loads one page."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 
 from portal.extensions import db
 
@@ -13,7 +14,10 @@ class Page:
     items: list
     page: int
     per_page: int
+    #: rows in the list; with a cap, the rows counted (then `capped` says there are more)
     total: int
+    #: the count stopped at its cap: the pager says "more than `total`" and offers the next page
+    capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -25,18 +29,38 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages or self.capped
 
 
-def paginate(query: Select, *, scalars: bool = True) -> Page:
-    """One page of `query` from ?page=N; a nonsense page number falls back to the nearest page."""
-    per_page = current_app.config["PAGE_SIZE"]
+def _page_number() -> int:
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        return max(1, int(request.args.get("page", 1)))
     except ValueError:
-        page = 1
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        return 1
+
+
+def paginate(query: Select, *, scalars: bool = True, cap: int | None = None,
+             rows: Callable[[Select], Select] | None = None) -> Page:
+    """One page of `query` from ?page=N; a nonsense page number falls back to the nearest page.
+
+    With `cap`, the count stops after `cap` rows (or after the requested page, if deeper), so a list
+    over a city's history costs what its first pages cost rather than a scan of every row. `rows` turns
+    the page's query (limit and offset applied) into the statement that loads it."""
+    per_page = current_app.config["PAGE_SIZE"]
+    page = _page_number()
+    counted = query.order_by(None)
+    limit = None
+    if cap is not None:
+        limit = max(cap, page * per_page)
+        if not counted._distinct:  # count rows, not the columns a page needs (same rows when not DISTINCT)
+            counted = counted.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        counted = counted.limit(limit + 1)
+    total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    capped = limit is not None and total > limit
+    if capped:
+        total = limit
     page = min(page, max(1, -(-total // per_page)))
-    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    limited = query.limit(per_page).offset((page - 1) * per_page)
+    result = db.session.execute(rows(limited) if rows else limited)
     items = list(result.scalars() if scalars else result.all())
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return Page(items=items, page=page, per_page=per_page, total=total, capped=capped)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.models import utcnow
@@ -14,7 +14,12 @@ class Notification(db.Model):
     `title` is the finished text of rows written before there were keys (migration 0005)."""
 
     __tablename__ = "notification"
-    __table_args__ = (CheckConstraint("key IS NOT NULL OR title IS NOT NULL", name="worded"),)
+    __table_args__ = (
+        CheckConstraint("key IS NOT NULL OR title IS NOT NULL", name="worded"),
+        # The bell on every page: a user's unread ones, newest first, without walking their read history
+        # (migration 0011_city_indexes).
+        Index("ix_notification_user_unread", "user_id", "read_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)

@@ -14,6 +14,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from portal.core.models import utcnow
 from portal.core.transaction import on_commit
@@ -85,21 +86,29 @@ def message_for(note: Notification) -> str:
     return note.title or str(GENERIC)
 
 
+#: the bell counts unread notifications up to this many and then shows "99+": a user who never reads
+#: them must not make every page count their whole history
+UNREAD_CAP = 100
+
+
+def _unread(user):
+    return (select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(UNREAD_CAP))
+
+
 def unread_count(user) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    """How many are unread, up to UNREAD_CAP (the index (user_id, read_at, created_at) finds them)."""
+    return db.session.scalar(select(func.count()).select_from(_unread(user).subquery())) or 0
 
 
 def unread_summary(user) -> tuple[int, Notification | None]:
-    """How many are unread and the newest of them, in one query (the bell shows both on every page)."""
+    """How many are unread (up to UNREAD_CAP) and the newest of them, in one query (the bell shows both
+    on every page)."""
+    newest = aliased(Notification, _unread(user).subquery())
     row = db.session.execute(
-        select(Notification, func.count().over().label("unread"))
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(1)
+        select(newest, func.count().over().label("unread")).order_by(newest.created_at.desc(), newest.id.desc()).limit(1)
     ).first()
-    return (row.unread, row.Notification) if row else (0, None)
+    return (row.unread, row[0]) if row else (0, None)
 
 
 def mark_read(user, note_id: int) -> bool:

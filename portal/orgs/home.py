@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.core.clock import today
 from portal.extensions import db
 from portal.orgs import services
-from portal.orgs.models import Community, Compound, Position, Role
+from portal.orgs.models import Community, Compound, Position, Role, ServiceContract
 from portal.orgs.permissions import STAFF_ROLES, scope_of
 
 SHOWN_COMPOUNDS = 12
@@ -20,6 +21,7 @@ def structure_panel(user) -> dict:
     if scope.roles & STAFF_ROLES:
         compounds = db.session.scalars(
             select(Compound).where(Compound.id.in_(scope.compound_ids)).join(Community)
+            .options(contains_eager(Compound.community))  # the table names each compound's community
             .order_by(Community.name, Compound.name).limit(SHOWN_COMPOUNDS)).all()
     positions = db.session.scalars(select(Position).where(Position.user_id == user.id, Position.is_open(on))).all()
     return {
@@ -28,7 +30,7 @@ def structure_panel(user) -> dict:
         "has_roles": bool(scope.roles),
         "coverage": _coverage(scope, on),
         "compounds": compounds,
-        "contracts": services.current_contracts([c.id for c in compounds], on),
+        "contracts": services.current_contracts([c.id for c in compounds], on, joinedload(ServiceContract.company)),
         "total_compounds": len(scope.compound_ids),
         "role_labels": services.ROLE_LABELS,
     }

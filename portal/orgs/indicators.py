@@ -91,8 +91,9 @@ def cross_appointed_committee_ids(community_ids, on: date) -> set[int]:
 
 # --- the section ----------------------------------------------------------------------------------
 
-def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+def _counted(query):
+    """`query`'s row count as a scalar subquery, to count several lists in one statement."""
+    return select(func.count()).select_from(query.subquery()).scalar_subquery()
 
 
 def coverage_section(area: Area, period: Period, today: date | None = None) -> Section | None:
@@ -101,16 +102,20 @@ def coverage_section(area: Area, period: Period, today: date | None = None) -> S
     on = as_of(period, today or clock_today())
     where = area.args()
     area_compounds = area_compounds_of(area, on)
-    compounds = _count(select(Compound.id).where(Compound.id.in_(area_compounds)))
-    served = _count(select(Compound.id).where(Compound.id.in_(area_compounds), with_property(on)))
-    with_committee = _count(select(Compound.id).where(Compound.id.in_(area_compounds), with_owners_committee()))
+    # Every count in one statement (the lists' own predicates, each as a scalar subquery).
+    compounds, served, with_committee, committees_party, companies, companies_party, households = db.session.execute(
+        select(
+            _counted(select(Compound.id).where(Compound.id.in_(area_compounds))),
+            _counted(select(Compound.id).where(Compound.id.in_(area_compounds), with_property(on))),
+            _counted(select(Compound.id).where(Compound.id.in_(area_compounds), with_owners_committee())),
+            _counted(select(Organisation.id).where(committees_in(area_compounds), with_party_branch())),
+            _counted(select(Organisation.id).where(companies_serving(area_compounds, on))),
+            _counted(select(Organisation.id).where(companies_serving(area_compounds, on), with_party_branch())),
+            select(func.count(Household.id)).join(Building).where(Building.compound_id.in_(area_compounds))
+            .scalar_subquery(),
+        )).one()
     committee_ids = set(db.session.scalars(select(Organisation.id).where(committees_in(area_compounds))))
-    committees_party = _count(select(Organisation.id).where(committees_in(area_compounds), with_party_branch()))
-    companies = _count(select(Organisation.id).where(companies_serving(area_compounds, on)))
-    companies_party = _count(select(Organisation.id).where(companies_serving(area_compounds, on), with_party_branch()))
     cross = len(committee_ids & cross_appointed_committee_ids(area.community_ids, on))
-    households = db.session.scalar(select(func.count(Household.id)).join(Building).where(
-        Building.compound_id.in_(area_compounds))) or 0
     on_arg = {"on": on.isoformat()}
 
     def compounds_link(**filters):

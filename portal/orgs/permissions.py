@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, g, has_request_context
+from flask import abort, g, has_request_context, request
 from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import aliased
 
 from portal.core.clock import today
 from portal.core.permissions import rule
@@ -53,6 +54,9 @@ class Scope:
     compound_roles: dict[int, set[str]] = field(default_factory=dict)  # compound → roles held there
     company_ids: set[int] = field(default_factory=set)  # property companies the user works for
     household_ids: set[int] = field(default_factory=set)  # own households (residents)
+    #: compound → its community, for every compound in compound_ids (read with the scope, so the
+    #: communities a user sees cost no query)
+    compound_communities: dict[int, int] = field(default_factory=dict)
     organisation_ids: set[int] = field(default_factory=set)  # organisations the user holds posts in
 
     def has(self, *roles: str) -> bool:
@@ -68,21 +72,29 @@ class Scope:
 
 
 def compute_scope(user) -> Scope:
+    """At most four queries whatever the user holds: their open posts (with the community of a post's
+    compound), the compounds of the communities and streets they see whole, the compounds their
+    company serves, their homes. Each also gives the compounds' communities (`compound_communities`),
+    so the communities a user sees need no query of their own."""
     scope = Scope()
     if user is None or not getattr(user, "is_authenticated", False):
         return scope
     on = today()
+    grid, body = aliased(Compound), aliased(Compound)
     positions = db.session.execute(
-        select(Position, Organisation).join(Organisation, Position.organisation_id == Organisation.id)
+        select(Position, Organisation, grid.community_id, body.community_id)
+        .join(Organisation, Position.organisation_id == Organisation.id)
+        .outerjoin(grid, grid.id == Position.compound_id).outerjoin(body, body.id == Organisation.compound_id)
         .where(Position.user_id == user.id, Position.is_open(on))
     ).all()
     grant: dict[int, set[str]] = {}
+    whole: dict[int, set[str]] = {}  # community → roles held over all of it
 
     def add(compound_ids, role):
         for cid in compound_ids:
             grant.setdefault(cid, set()).add(role)
 
-    for pos, org in positions:
+    for pos, org, grid_community, body_community in positions:
         scope.roles.add(pos.role)
         scope.organisation_ids.add(org.id)
         community_wide = pos.role in COMMUNITY_ROLES or (pos.role == Role.GRID_WORKER and not pos.compound_id)
@@ -90,30 +102,53 @@ def compute_scope(user) -> Scope:
             scope.street_ids.add(org.street_id)
         elif community_wide and org.community_id:
             scope.community_ids.add(org.community_id)
-            add(_compounds_of_communities({org.community_id}), pos.role)
+            whole.setdefault(org.community_id, set()).add(pos.role)
         elif pos.role == Role.GRID_WORKER and pos.compound_id:
             add([pos.compound_id], pos.role)
+            scope.compound_communities[pos.compound_id] = grid_community
         elif pos.role in COMPOUND_ROLES and org.compound_id:
             add([org.compound_id], pos.role)
+            scope.compound_communities[org.compound_id] = body_community
         elif pos.role in PROPERTY_ROLES:
             scope.company_ids.add(org.id)
-    if scope.street_ids:
-        ids = set(db.session.scalars(select(Community.id).where(Community.street_id.in_(scope.street_ids))))
-        scope.community_ids |= ids
-        add(_compounds_of_communities(ids), Role.STREET_ADMIN)
+    _add_whole_areas(scope, whole, add)
     _add_contracted_compounds(scope, positions, on, add)
     homes = db.session.execute(
-        select(Household.id, Building.compound_id).join(Building, Household.building_id == Building.id)
+        select(Household.id, Building.compound_id, Compound.community_id)
+        .join(Building, Household.building_id == Building.id).join(Compound, Compound.id == Building.compound_id)
         .join(HouseholdMember, HouseholdMember.household_id == Household.id)
         .where(HouseholdMember.user_id == user.id)
     ).all()
-    for household_id, compound_id in homes:
+    for household_id, compound_id, community_id in homes:
         scope.roles.add(Role.RESIDENT)
         scope.household_ids.add(household_id)
         add([compound_id], Role.RESIDENT)
+        scope.compound_communities[compound_id] = community_id
     scope.compound_roles = grant
     scope.compound_ids = set(grant)
     return scope
+
+
+def _add_whole_areas(scope: Scope, whole: dict[int, set[str]], add) -> None:
+    """The communities of the administered streets, and every compound of the communities seen whole,
+    in one query (a community without compounds still counts as seen)."""
+    if not whole and not scope.street_ids:
+        return
+    rows = db.session.execute(
+        select(Community.id, Community.street_id, Compound.id).outerjoin(Compound, Compound.community_id == Community.id)
+        .where(or_(Community.id.in_(list(whole)), Community.street_id.in_(scope.street_ids)))
+    ).all()
+    for community_id, street_id, compound_id in rows:
+        administered = street_id in scope.street_ids
+        if administered:
+            scope.community_ids.add(community_id)
+        if compound_id is None:
+            continue
+        scope.compound_communities[compound_id] = community_id
+        for role in whole.get(community_id, ()):
+            add([compound_id], role)
+        if administered:
+            add([compound_id], Role.STREET_ADMIN)
 
 
 def _add_contracted_compounds(scope: Scope, positions, on, add) -> None:
@@ -121,22 +156,18 @@ def _add_contracted_compounds(scope: Scope, positions, on, add) -> None:
     if not scope.company_ids:
         return
     on_contract = db.session.execute(
-        select(ServiceContract.compound_id, ServiceContract.company_id).where(
-            ServiceContract.company_id.in_(scope.company_ids), ServiceContract.is_current(on))
+        select(ServiceContract.compound_id, ServiceContract.company_id, Compound.community_id)
+        .join(Compound, Compound.id == ServiceContract.compound_id)
+        .where(ServiceContract.company_id.in_(scope.company_ids), ServiceContract.is_current(on))
     ).all()
     company_roles: dict[int, set[str]] = {}
-    for pos, org in positions:
+    for pos, org, *_communities in positions:
         if org.id in scope.company_ids:
             company_roles.setdefault(org.id, set()).add(pos.role)
-    for compound_id, company_id in on_contract:
+    for compound_id, company_id, community_id in on_contract:
+        scope.compound_communities[compound_id] = community_id
         for role in company_roles.get(company_id, ()):
             add([compound_id], role)
-
-
-def _compounds_of_communities(community_ids: set[int]) -> list[int]:
-    if not community_ids:
-        return []
-    return list(db.session.scalars(select(Compound.id).where(Compound.community_id.in_(community_ids))))
 
 
 def scope_of(user) -> Scope:
@@ -154,6 +185,7 @@ def forget_scope() -> None:
     """Call after changing positions or contracts inside a request."""
     if has_request_context():
         g.pop("_scopes", None)
+        request.__dict__.pop("_company_of", None)  # orgs.services.current_company_id
 
 
 # --- where an object sits -----------------------------------------------------------------------
@@ -295,9 +327,10 @@ def visible_community_ids(user) -> set[int]:
     """Communities the user sees at least partly (whole, or through one of its compounds)."""
     scope = scope_of(user)
     ids = set(scope.community_ids)
-    if scope.compound_ids:
-        ids |= set(db.session.scalars(select(Compound.community_id).where(Compound.id.in_(scope.compound_ids))))
-    return ids
+    missing = [cid for cid in scope.compound_ids if cid not in scope.compound_communities]
+    if missing:  # every way into a compound reads its community with the scope; kept as a safety net
+        ids |= set(db.session.scalars(select(Compound.community_id).where(Compound.id.in_(missing))))
+    return ids | {scope.compound_communities[cid] for cid in scope.compound_ids if cid in scope.compound_communities}
 
 
 def get_community_or_404(user, community_id: int) -> Community:

@@ -7,8 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from portal.core.audit import audit
 from portal.core.errors import RuleError
@@ -124,17 +126,30 @@ def terminate_contract(contract: ServiceContract, *, on: date, by=None) -> None:
     audit("contract.terminated", contract, user=by)
 
 
-def current_contracts(compound_ids, on: date | None = None) -> dict[int, ServiceContract]:
-    """compound id → its current contract (one query for any number of compounds)."""
+def current_contracts(compound_ids, on: date | None = None, *options) -> dict[int, ServiceContract]:
+    """compound id → its current contract (one query for any number of compounds); `options` load what
+    the caller shows of them (the company) in the same query."""
     if not compound_ids:
         return {}
     rows = db.session.scalars(select(ServiceContract).where(
-        ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on)))
+        ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on)).options(*options))
     return {c.compound_id: c for c in rows}
 
 
 def current_company_id(compound_id: int, on: date | None = None) -> int | None:
-    """The property company serving the compound under a current contract, if any."""
+    """The property company serving the compound under a current contract, if any.
+
+    Today's answer is remembered for the request (the request page asks it for each rule it checks);
+    `orgs.permissions.forget_scope()`, called after changing contracts, forgets it too."""
+    if on is not None or not has_request_context():
+        return _company_id(compound_id, on)
+    cache = request.__dict__.setdefault("_company_of", {})  # the request's own, even where `g` is shared
+    if compound_id not in cache:
+        cache[compound_id] = _company_id(compound_id, None)
+    return cache[compound_id]
+
+
+def _company_id(compound_id: int, on: date | None) -> int | None:
     return db.session.scalar(select(ServiceContract.company_id).where(
         ServiceContract.compound_id == compound_id, ServiceContract.is_current(on)))
 
@@ -181,40 +196,77 @@ class Coverage:
     cross_appointed_committees: int = 0
 
 
-def coverage(community_ids: list[int], on: date) -> Coverage:
-    """Structure indicators for a set of communities (a community, or a whole street)."""
-    compound_ids = list(db.session.scalars(select(Compound.id).where(Compound.community_id.in_(community_ids))))
-    with_property = len(current_contracts(compound_ids, on))
-    committees = db.session.execute(
-        select(Organisation.id, Organisation.compound_id).where(
-            Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id.in_(compound_ids)
+def coverage(community_ids: list[int], on: date, cross: list | None = None) -> Coverage:
+    """Structure indicators for a set of communities (a community, or a whole street) taken together;
+    `cross`, the area's cross_appointments when the caller has them already, spares that query."""
+    return coverage_by_community(community_ids, on, cross=cross)[1]
+
+
+def coverage_by_community(community_ids, on: date, cross: list | None = None) -> tuple[dict[int, Coverage], Coverage]:
+    """Each community's structure indicators and those of all of them together, in three queries however
+    many communities (the communities list showed a street's figures community by community, seven
+    queries each)."""
+    ids = list(community_ids)
+    # Each compound with its community, the company serving it now and its households: one query.
+    company = (select(ServiceContract.company_id).where(ServiceContract.compound_id == Compound.id,
+                                                        ServiceContract.is_current(on))
+               .order_by(ServiceContract.id).limit(1).scalar_subquery())
+    homes = (select(func.count(Household.id)).join(Building).where(Building.compound_id == Compound.id)
+             .scalar_subquery())
+    compound_rows = db.session.execute(
+        select(Compound.id, Compound.community_id, company, homes).where(Compound.community_id.in_(ids))).all() if ids else []
+    community_of = {row[0]: row[1] for row in compound_rows}
+    company_of = {row[0]: row[2] for row in compound_rows if row[2] is not None}
+    households: dict[int, int] = defaultdict(int)
+    for _compound, community_id, _company, count in compound_rows:
+        households[community_id] += count
+    # The owners' committees and the serving companies, each saying whether a party branch sits in it.
+    branch = aliased(Organisation)
+    bodies = db.session.execute(
+        select(Organisation.id, Organisation.compound_id, Organisation.kind,
+               select(branch.id).where(branch.parent_id == Organisation.id, branch.kind == OrgKind.PARTY_BRANCH)
+               .exists().label("with_branch"))
+        .where(or_(and_(Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id.in_(list(community_of))),
+                   Organisation.id.in_(set(company_of.values()))))).all() if community_of else []
+    committees = {row.id: row.compound_id for row in bodies
+                  if row.kind == OrgKind.OWNERS_COMMITTEE and row.compound_id in community_of}
+    with_branch = {row.id for row in bodies if row.with_branch}
+    rows = _cross_rows(ids, on) if cross is None or len(ids) != 1 else []
+    if rows or cross is None:
+        cross = _people(rows)
+    served_by: dict[int, set[int]] = defaultdict(set)  # company → communities it serves
+    for compound_id, company_id in company_of.items():
+        served_by[company_id].add(community_of[compound_id])
+
+    def within(row, community_id: int) -> bool:
+        """The post's body is one of this community's: its own, a compound's, or a company serving it."""
+        org_id, org_community, org_compound = row[2], row[5], row[6]
+        return (org_community == community_id or community_of.get(org_compound) == community_id
+                or community_id in served_by.get(org_id, ()))
+
+    def figures(area: set[int], people) -> Coverage:
+        compounds = [cid for cid, community in community_of.items() if community in area]
+        area_committees = [org for org, compound in committees.items() if community_of[compound] in area]
+        companies = {company_of[cid] for cid in compounds if cid in company_of}
+        committee_set = set(area_committees)
+        return Coverage(
+            compounds=len(compounds),
+            with_property=sum(cid in company_of for cid in compounds),
+            with_owners_committee=len({committees[org] for org in area_committees}),
+            owners_committees=len(area_committees),
+            owners_committees_with_party=len(committee_set & with_branch),
+            property_companies=len(companies),
+            property_companies_with_party=len(companies & with_branch),
+            cross_appointed_people=len(people),
+            households=sum(households.get(c, 0) for c in area),
+            cross_appointed_committees=len({org for person in people for org in person.organisation_ids} & committee_set),
         )
-    ).all()
-    committee_ids = [c.id for c in committees]
-    branches_of = set(db.session.scalars(
-        select(Organisation.parent_id).where(Organisation.kind == OrgKind.PARTY_BRANCH, Organisation.parent_id.is_not(None))
-    ))
-    companies = set(db.session.scalars(  # the companies serving these compounds now, not every one that ever did
-        select(ServiceContract.company_id).where(ServiceContract.compound_id.in_(compound_ids),
-                                                 ServiceContract.is_current(on)).distinct()
-    ))
-    cross = cross_appointments(community_ids, on)
-    cross_committees = {org_id for person in cross for org_id in person.organisation_ids if org_id in set(committee_ids)}
-    households = db.session.scalar(
-        select(func.count(Household.id)).join(Building).where(Building.compound_id.in_(compound_ids))
-    ) or 0
-    return Coverage(
-        compounds=len(compound_ids),
-        with_property=with_property,
-        with_owners_committee=len({c.compound_id for c in committees}),
-        owners_committees=len(committee_ids),
-        owners_committees_with_party=len(set(committee_ids) & branches_of),
-        property_companies=len(companies),
-        property_companies_with_party=len(companies & branches_of),
-        cross_appointed_people=len(cross),
-        households=households,
-        cross_appointed_committees=len(cross_committees),
-    )
+
+    each = {}
+    for community_id in ids:
+        people = cross if len(ids) == 1 else _people([row for row in rows if within(row, community_id)])
+        each[community_id] = figures({community_id}, people)
+    return each, figures(set(ids), cross)
 
 
 @dataclass
@@ -229,25 +281,37 @@ def cross_appointments(community_ids: list[int], on: date) -> list[CrossAppointm
     """People holding open positions in two or more organisations of these communities (交叉任职):
     their communities' and compounds' bodies and the property companies serving them on `on` (a
     company that served once is no body of the community, and its staff are not named here)."""
+    return _people(_cross_rows(community_ids, on))
+
+
+def _cross_rows(community_ids, on: date) -> list:
+    """(user id, name, organisation id, organisation name, title, its community, its compound) of every
+    open post in a body of these communities, in one query."""
     from portal.auth.models import User
 
     compound_ids = select(Compound.id).where(Compound.community_id.in_(community_ids))
     company_ids = select(ServiceContract.company_id).where(
         ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on))
-    rows = db.session.execute(
-        select(User.id, User.name, Organisation.id, Organisation.name, Position.title)
-        .join(Position, Position.user_id == User.id)
+    # From the area's bodies to their posts (position.organisation_id), never through every post or user.
+    bodies = select(Organisation.id).where(
+        Organisation.community_id.in_(community_ids)
+        | Organisation.compound_id.in_(compound_ids)
+        | Organisation.id.in_(company_ids)
+    )
+    return db.session.execute(
+        select(User.id, User.name, Organisation.id, Organisation.name, Position.title,
+               Organisation.community_id, Organisation.compound_id)
+        .select_from(Position)
+        .join(User, Position.user_id == User.id)
         .join(Organisation, Organisation.id == Position.organisation_id)
-        .where(Position.is_open(on))
-        .where(
-            Organisation.community_id.in_(community_ids)
-            | Organisation.compound_id.in_(compound_ids)
-            | Organisation.id.in_(company_ids)
-        )
+        .where(Position.organisation_id.in_(bodies), Position.is_open(on))
         .order_by(User.name, Organisation.name)
     ).all()
+
+
+def _people(rows) -> list[CrossAppointment]:
     people: dict[int, CrossAppointment] = {}
-    for user_id, name, org_id, org_name, title in rows:
+    for user_id, name, org_id, org_name, title, *_where in rows:
         person = people.setdefault(user_id, CrossAppointment(user_id, name, [], set()))
         person.positions.append((org_name, title))
         person.organisation_ids.add(org_id)

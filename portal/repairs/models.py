@@ -7,7 +7,18 @@ change is a RequestEvent (the timeline). `version` makes two simultaneous transi
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, and_
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    text,
+)
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -128,6 +139,16 @@ class RepairRequest(VersionedMixin, TimestampMixin, db.Model):
         enum_check("urgency", Urgency),
         enum_check("channel", Channel),
         enum_check("close_reason", CloseReason),
+        # The queues, the board and its figures select by compound and status; the board and the
+        # history tab then read the most recently closed first (migration 0011_city_indexes).
+        Index("ix_repair_request_compound_status_closed", "compound_id", "status", "closed_at"),
+        # The work under way: a city's history is mostly closed, and a partial index is what tells both
+        # databases' planners that the open rows are few (queries.not_closed states its condition).
+        Index("ix_repair_request_open", "compound_id", "created_at", sqlite_where=text("status != 'closed'"),
+              postgresql_where=text("status != 'closed'")),
+        # A handler's requests in hand (the "assigned to me" filter, the home to-dos, the dispatcher's
+        # view of who is busy).
+        Index("ix_repair_request_handler_status", "handler_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

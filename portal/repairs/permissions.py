@@ -8,7 +8,7 @@ predicates the workflow's step table (services.STEPS) is built from.
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, or_, select, true
 
 from portal.core.clock import now_utc, today
 from portal.core.permissions import rule
@@ -204,18 +204,28 @@ def _without_property_company():
     return RepairRequest.compound_id.not_in(served)
 
 
-def visibility(user, now=None):
+def visibility(user, now=None, within=None):
     """The WHERE clause: everything `user` may see, per role (DOMAIN.md, Workflow 1); a user with
-    several roles sees the union."""
+    several roles sees the union.
+
+    Shaped for the indexes: one's own requests (requester_id), OR the scope's compounds (compound_id,
+    which the index (compound_id, status, closed_at) leads with) AND the role conditions inside them.
+    Every role condition but the requester's lies inside the scope's compounds (a home's requests
+    belong to its compound), so the outer `compound_id IN` changes nothing of who sees what.
+
+    `within` (a list's own condition, e.g. not closed) is repeated inside both branches, so SQLite plans
+    each branch of the OR on the index that condition opens (the partial index of open work)."""
     now = now or now_utc()
     scope = scope_of(user)
+    mine = RepairRequest.requester_id == user.id
+    if within is None:
+        within = true()
+    if not scope.compound_ids:
+        return and_(mine, within)
     overdue = RepairRequest.is_overdue(now)
-    conditions = [RepairRequest.requester_id == user.id]
-    if scope.compound_ids:
-        # The handler, and whoever filed it, follow the request only while its compound stays in their
-        # scope (a repairman who left the company, or a company whose contract ended, loses it).
-        conditions.append(and_(or_(RepairRequest.handler_id == user.id, RepairRequest.filed_by_id == user.id),
-                               RepairRequest.compound_id.in_(scope.compound_ids)))
+    # The handler, and whoever filed it, follow the request only while its compound stays in their
+    # scope (a repairman who left the company, or a company whose contract ended, loses it).
+    conditions = [RepairRequest.handler_id == user.id, RepairRequest.filed_by_id == user.id]
     if scope.household_ids:
         conditions.append(RepairRequest.household_id.in_(scope.household_ids))
     whole = scope.compounds_with({Role.PROPERTY_MANAGER, Role.GRID_WORKER, Role.OWNERS_COMMITTEE})
@@ -232,16 +242,19 @@ def visibility(user, now=None):
         conditions.append(and_(RepairRequest.compound_id.in_(street), or_(
             RepairRequest.kind == Kind.HARD, overdue, RepairRequest.escalation_level >= Level.STREET,
         )))
-    return or_(*conditions) if conditions else false()
+    return or_(and_(mine, within), and_(RepairRequest.compound_id.in_(scope.compound_ids), within, or_(*conditions)))
 
 
 def request_visible(user, req: RepairRequest) -> bool:
     return db.session.scalar(select(RepairRequest.id).where(RepairRequest.id == req.id, visibility(user))) is not None
 
 
-def get_request_or_404(user, request_id: int) -> RepairRequest:
-    req = db.session.get(RepairRequest, request_id)
-    if req is None or not request_visible(user, req):
+def get_request_or_404(user, request_id: int, *options) -> RepairRequest:
+    """The request if `user` may see it, in one query; `options` load what a read-only page shows of it
+    alongside (not for a step: a relationship loaded before the step would not follow its new ids)."""
+    req = db.session.scalar(select(RepairRequest).where(RepairRequest.id == request_id, visibility(user))
+                            .options(*options))
+    if req is None:
         abort(404)
     return req
 

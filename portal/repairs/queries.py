@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select
+from sqlalchemy import case, literal_column, select
 from sqlalchemy.orm import joinedload
 
 from portal.core.clock import aware, now_utc
@@ -15,19 +15,47 @@ from portal.orgs.models import Household
 from portal.repairs.models import RepairRequest, Status
 from portal.repairs.permissions import visibility
 
+#: the queue's default tab: what someone still has to act on or evaluate (everything not closed)
+NOT_CLOSED = (*Status.OPEN, Status.RESOLVED)
 
-def visible_requests(user, now: datetime | None = None):
-    """select(RepairRequest) of the user's queue, overdue first, then unassigned, then newest; with
-    what each row shows loaded up front (no query per row)."""
+
+def not_closed():
+    """The condition of the queue's default tab, written as the partial index ix_repair_request_open
+    states it (a literal, not a bound parameter), so SQLite and PostgreSQL match it to that index: a
+    city's history is mostly closed, and only this index tells the planner the open rows are few."""
+    return RepairRequest.status != literal_column("'closed'")
+
+
+def visible_requests(user, now: datetime | None = None, *, closed: bool = False):
+    """select(RepairRequest) of the user's queue; load a page of it through `page_rows`.
+
+    By default the work still under way, overdue first, then unassigned, then newest: a city's history
+    is mostly closed requests, so this set stays the size of the work in hand and the partial index
+    ix_repair_request_open finds it without reading the history. `closed=True` is the history (已办结),
+    most recently closed first, which (compound_id, status, closed_at) serves compound by compound."""
     now = now or now_utc()
-    return (
-        select(RepairRequest).where(visibility(user, now))
-        .options(joinedload(RepairRequest.compound), joinedload(RepairRequest.handler),
-                 joinedload(RepairRequest.household).joinedload(Household.building))
-        .order_by(case((RepairRequest.is_overdue(now), 0), else_=1),
-                  case((RepairRequest.status == Status.SUBMITTED, 0), else_=1),
-                  RepairRequest.created_at.desc(), RepairRequest.id.desc())
-    )
+    within = RepairRequest.status == Status.CLOSED if closed else not_closed()
+    return select(RepairRequest).where(visibility(user, now, within=within)).order_by(*_order(now, closed))
+
+
+def _order(now: datetime, closed: bool) -> tuple:
+    if closed:
+        return RepairRequest.closed_at.desc(), RepairRequest.id.desc()
+    return (case((RepairRequest.is_overdue(now), 0), else_=1), case((RepairRequest.status == Status.SUBMITTED, 0), else_=1),
+            RepairRequest.created_at.desc(), RepairRequest.id.desc())
+
+
+def page_rows(now: datetime, closed: bool = False):
+    """For paginate(rows=…): the page's rows with what each row shows (compound, handler, home), in one
+    query that picks the page's ids from repair_request alone first, so the database sorts requests,
+    not requests joined to their homes and people."""
+    def rows(limited):
+        ids = limited.with_only_columns(RepairRequest.id).subquery()
+        return (select(RepairRequest).join(ids, ids.c.id == RepairRequest.id)
+                .options(joinedload(RepairRequest.compound), joinedload(RepairRequest.handler),
+                         joinedload(RepairRequest.household).joinedload(Household.building))
+                .order_by(*_order(now, closed)))
+    return rows
 
 
 #: "my" requests, as the queue filter `mine=` and the home page's to-dos both count them

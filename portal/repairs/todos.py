@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.orgs.permissions import scope_of
 from portal.repairs.models import RepairRequest, Status
 from portal.repairs.permissions import dispatches_somewhere, visibility
-from portal.repairs.queries import MINE
+from portal.repairs.queries import MINE, not_closed
 
 
 def todos(user) -> list[Todo]:
@@ -34,7 +34,7 @@ def todos(user) -> list[Todo]:
         count(and_(handler, RepairRequest.status == Status.ASSIGNED)),
         count(and_(handler, RepairRequest.status == Status.IN_PROGRESS)),
         count(and_(requester, RepairRequest.status == Status.RESOLVED)),
-    ).where(visibility(user, now))).one()
+    ).where(visibility(user, now, within=not_closed()))).one()  # every count is of open work
     queue = url_for("repairs.queue")
     items = [
         Todo(_l("诉求已超时"), overdue, f"{queue}?overdue=1", urgent=True),

@@ -27,8 +27,8 @@ def communities():
         select(Community).where(Community.id.in_(scope.community_ids)).order_by(Community.street_id, Community.name)
     ).all()
     on = today()
-    stats = {c.id: services.coverage([c.id], on) for c in rows}
-    street_total = services.coverage([c.id for c in rows], on) if len(rows) > 1 else None
+    stats, total = services.coverage_by_community([c.id for c in rows], on)
+    street_total = total if len(rows) > 1 else None
     return render("orgs/communities.html", communities=rows, stats=stats, street_total=street_total)
 
 
@@ -66,6 +66,7 @@ def community_detail(community_id: int):
         select(Organisation).where(Organisation.community_id == community.id, Organisation.compound_id.is_(None))
         .order_by(Organisation.kind, Organisation.name)
     ).all() if whole else []
+    cross = services.cross_appointments([community.id], on) if whole else []
     return render(
         "orgs/community_detail.html",
         community=community,
@@ -74,8 +75,8 @@ def community_detail(community_id: int):
         orgs_by_compound=services.organisations_by_compound(compound_ids),
         whole=whole,
         community_orgs=community_orgs,
-        cross=services.cross_appointments([community.id], on) if whole else [],
-        stats=services.coverage([community.id], on) if whole else None,
+        cross=cross,
+        stats=services.coverage([community.id], on, cross=cross) if whole else None,
         OrgKind=OrgKind,
         kind_labels=services.KIND_LABELS,
     )

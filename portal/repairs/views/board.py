@@ -8,7 +8,9 @@ it never gets.
 
 from __future__ import annotations
 
-from flask import request
+from types import SimpleNamespace
+
+from flask import abort, request
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 
@@ -18,8 +20,8 @@ from portal.core.params import parse_id
 from portal.core.permissions import require
 from portal.core.rendering import render
 from portal.extensions import db
-from portal.orgs.models import Building, Compound, Household
-from portal.orgs.permissions import get_compound_or_404, scope_of
+from portal.orgs.models import Building, Compound, Household, Role
+from portal.orgs.permissions import scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, RepairRequest, RequestPhoto, Status
 from portal.repairs.queries import FIGURES_DAYS, closed_figures
@@ -29,11 +31,14 @@ from portal.repairs.views import bp
 
 def _compound_choices(scope) -> list[tuple[int, str]]:
     """Compounds the user lives in first, then the others by name."""
-    homes = set(db.session.scalars(select(Building.compound_id).join(Household)
-                                   .where(Household.id.in_(scope.household_ids)))) if scope.household_ids else set()
+    homes = scope.compounds_with({Role.RESIDENT})
     rows = db.session.execute(select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids))
                               .order_by(Compound.name)).all()
     return sorted((tuple(row) for row in rows), key=lambda row: row[0] not in homes)
+
+
+#: the board counts a compound's closed requests up to this many, then says "more than"
+BOARD_COUNT_CAP = 1000
 
 
 @bp.route("/board")
@@ -43,7 +48,13 @@ def board():
     scope = scope_of(current_user)
     raw = request.args.get("compound", "")
     choices = _compound_choices(scope)
-    compound = get_compound_or_404(current_user, parse_id(raw) or choices[0][0])
+    # The choices are the user's compounds (get_compound_or_404's test): the one asked for must be among
+    # them, and its name is already read.
+    names = dict(choices)
+    chosen = parse_id(raw) or choices[0][0]
+    if chosen not in names:
+        abort(404)
+    compound = SimpleNamespace(id=chosen, name=names[chosen])
     category = request.args.get("category", "")
     category = category if category in CATEGORIES else ""
     query = (select(RepairRequest.id, RepairRequest.category, RepairRequest.place, RepairRequest.household_id,
@@ -59,7 +70,7 @@ def board():
              .order_by(RepairRequest.closed_at.desc(), RepairRequest.id.desc()))
     if category:
         query = query.where(RepairRequest.category == category)
-    page = paginate(query, scalars=False)
+    page = paginate(query, scalars=False, cap=BOARD_COUNT_CAP)
     ids = [row.id for row in page.items]
     photos: dict[int, list] = {}
     if ids:

@@ -7,7 +7,7 @@ so the user sees the message beside what they typed, on top of the fresh state o
 from flask import current_app
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.core.clock import now_utc
@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.repairs import labels
 from portal.repairs.action_forms import FORMS, with_ids
 from portal.repairs.hooks import request_links
-from portal.repairs.models import Kind, RequestEvent, ReturnVisit
+from portal.repairs.models import Kind, RepairRequest, RequestEvent, ReturnVisit
 from portal.repairs.permissions import (
     get_request_or_404,
     handler_choices,
@@ -63,7 +63,7 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
     for step, form in forms.items():
         with_ids(form, step)
     events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == req.id)
-                                .options(selectinload(RequestEvent.actor)).order_by(RequestEvent.id)).all()
+                                .options(joinedload(RequestEvent.actor)).order_by(RequestEvent.id)).all()
     visits = db.session.execute(select(ReturnVisit, User.name).join(User, User.id == ReturnVisit.by_id)
                                 .where(ReturnVisit.request_id == req.id).order_by(ReturnVisit.id)).all()
     personal = sees_personal(user, req)
@@ -83,4 +83,5 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
 @bp.route("/<int:request_id>")
 @login_required
 def detail(request_id: int):
-    return show(get_request_or_404(current_user, request_id))
+    return show(get_request_or_404(current_user, request_id, joinedload(RepairRequest.compound),
+                                   joinedload(RepairRequest.handler), joinedload(RepairRequest.requester)))

@@ -1,6 +1,12 @@
-"""The queue (诉求列表): each role's requests, filtered and searched in place, paged."""
+"""The queue (诉求列表): each role's requests, filtered and searched in place, paged.
+
+Two tabs: the work still under way (default: what waits on someone, overdue first) and the history
+(已办结, most recently closed first). The pager counts up to QUEUE_COUNT_CAP rows and then says "more
+than": a street's history is tens of thousands of rows, and counting them all on every page and
+fragment cost more than loading the page itself."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from flask import current_app, request
 from flask_login import current_user, login_required
@@ -18,7 +24,7 @@ from portal.orgs.permissions import scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, Kind, RepairRequest, Status
 from portal.repairs.permissions import personal_compound_ids, sees_personal
-from portal.repairs.queries import MINE, visible_requests
+from portal.repairs.queries import MINE, NOT_CLOSED, page_rows, visible_requests
 from portal.repairs.views import bp
 
 
@@ -27,19 +33,33 @@ def _choice(name: str, allowed) -> str:
     return value if value in allowed else ""
 
 
+#: the pager counts the queue up to this many rows, then shows "more than 1000"
+QUEUE_COUNT_CAP = 1000
+
+
+def _tab_url(closed: bool) -> str:
+    """This page with the other tab: the filters kept, the page and the tab-bound filters dropped."""
+    args = {k: v for k, v in request.args.items() if k not in ("tab", "page", "status", "overdue", "_block")}
+    if closed:
+        args["tab"] = "closed"
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
 @bp.route("/")
 @login_required
 def queue():
     now = now_utc()
     scope = scope_of(current_user)
-    query = visible_requests(current_user, now)
-    filters = {"status": _choice("status", Status.ALL), "kind": _choice("kind", Kind.ALL),
+    status = _choice("status", Status.ALL)
+    closed = request.args.get("tab") == "closed" or status == Status.CLOSED
+    query = visible_requests(current_user, now, closed=closed)
+    filters = {"status": "" if closed else status, "kind": _choice("kind", Kind.ALL),
                "category": _choice("category", CATEGORIES), "overdue": request.args.get("overdue") == "1",
                "mine": _choice("mine", MINE)}
     for name in ("status", "kind", "category"):
         if filters[name]:
             query = query.where(getattr(RepairRequest, name) == filters[name])
-    if filters["overdue"]:
+    if filters["overdue"] and not closed:
         query = query.where(RepairRequest.is_overdue(now))
     if filters["mine"]:
         query = query.where(MINE[filters["mine"]](current_user))
@@ -61,11 +81,12 @@ def queue():
             match = match | (RepairRequest.contact_name.contains(q, autoescape=True)
                              & RepairRequest.compound_id.in_(personal))
         query = query.where(match)
-    page = paginate(query)
+    page = paginate(query, cap=QUEUE_COUNT_CAP, rows=page_rows(now, closed))
     compounds = id_choices(db.session.execute(
         select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids)).order_by(Compound.name)))
     may_file = can(current_user, "repairs.file") and "repairs.new" in current_app.view_functions
     return render("repairs/queue.html", "results", page=page, now=now, new_since=now - timedelta(hours=24),
                   staff_view=bool(scope.roles - {Role.RESIDENT}), q=q, filters=filters, compounds=compounds,
                   personal={r.id for r in page.items if sees_personal(current_user, r, personal)},
-                  may_file=may_file, personal_search=bool(personal), labels=labels, categories=CATEGORIES, kinds=Kind.ALL, statuses=Status.ALL)
+                  may_file=may_file, personal_search=bool(personal), labels=labels, categories=CATEGORIES, kinds=Kind.ALL, statuses=NOT_CLOSED,
+                  closed=closed, tab_urls={"open": _tab_url(False), "closed": _tab_url(True)})

@@ -263,7 +263,11 @@ def evaluator_for(user, project) -> tuple[str, int] | None:
 
 @rule("projects.list")
 def _sees_projects(user, obj=None) -> bool:
-    return bool(project_community_ids(user))
+    """Asked on every page (the menu): the scope answers for nearly everyone, so the claimant's
+    registrations are read only for those with no community of their own."""
+    from portal.orgs.permissions import visible_community_ids
+
+    return bool(visible_community_ids(user)) or bool(claim_community_ids(user))
 
 
 @rule("projects.manage")

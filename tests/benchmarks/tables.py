@@ -71,4 +71,6 @@ def table(database: str, results: dict[str, dict]) -> str:
                      f"monthly report (street, .xlsx): "
                      + (f"{report['seconds']:.2f} s, {report['kb']:.0f} KB" if "seconds" in report
                         else report.get("error", "not run")))
+        for error in extra.get("server_errors", [])[:3]:
+            lines.append(f"    !! server: {error}")
     return "\n".join(lines)

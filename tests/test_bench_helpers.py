@@ -2,6 +2,7 @@
 `X-Queries` header the portal gives it."""
 
 from datetime import date
+from types import SimpleNamespace
 
 from sqlalchemy import text
 
@@ -68,3 +69,24 @@ def test_query_header_only_when_switched_on():
     for app in (counted, plain):
         with app.app_context():
             db.engine.dispose()
+
+
+def test_tasks_stay_out_of_requests_when_switched_off(monkeypatch):
+    """PORTAL_TASKS_IN_WEB=0 (the benchmark, or cron running `flask tasks`): no request runs a task."""
+    from flask import Flask
+
+    from portal.core import tasks
+
+    claimed = []
+    monkeypatch.setattr(tasks, "registry", lambda: SimpleNamespace(tasks=[SimpleNamespace(name="t", every_seconds=60)]))
+    monkeypatch.setattr(tasks, "claim", lambda task: claimed.append(task.name) and False)
+    monkeypatch.setattr(tasks, "_last_run", {})
+    app = Flask(__name__)
+    app.config.update(TESTING=False, TASKS_IN_WEB=False)
+    with app.test_request_context():
+        tasks.run_due_tasks()
+    assert claimed == []
+    app.config["TASKS_IN_WEB"] = True
+    with app.test_request_context():
+        tasks.run_due_tasks()
+    assert claimed == ["t"]

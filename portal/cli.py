@@ -9,12 +9,14 @@ from sqlalchemy import select
 from portal.core.clock import today
 from portal.core.transaction import commit
 from portal.extensions import db
+from portal.scale.command import city
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
     app.cli.add_command(serve)
+    app.cli.add_command(city)
 
 
 @click.command("create-admin")

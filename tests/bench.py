@@ -50,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     for kind in kinds:
         for scale in scales:
             print(f"-- {kind}, {scale}: building …", flush=True)
-            results["databases"][kind][scale] = run_one(kind, scale, args)
+            try:
+                results["databases"][kind][scale] = run_one(kind, scale, args)
+            except RuntimeError as error:  # a build or a server that failed: said, and the next leg runs
+                print(f"   !! {kind}, {scale} failed: {str(error)[-2000:]}", flush=True)
+                results["databases"][kind][scale] = {"error": str(error)[-2000:]}
             out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
         print("\n" + tables.table(kind, results["databases"][kind]) + "\n", flush=True)
     print(f"figures saved in {out}")

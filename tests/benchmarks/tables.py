@@ -47,7 +47,7 @@ def row(values) -> str:
 def table(database: str, results: dict[str, dict]) -> str:
     """`results`: {scale: {"pages": {name: {"login":…, figures…}}, "report": {…}}}."""
     lines = [f"== {database}", row(COLUMNS), row(["-" * w for w in WIDTHS])]
-    demo, city = results.get("demo", {}).get("pages", {}), results.get("city", {}).get("pages", {})
+    demo, city = (results.get(scale, {}).get("pages", {}) for scale in ("demo", "city"))
     names = list(dict.fromkeys([*demo, *city]))
     for name in names:
         for scale, pages in (("demo", demo), ("city", city)):
@@ -65,6 +65,9 @@ def table(database: str, results: dict[str, dict]) -> str:
     for scale in ("demo", "city"):
         extra = results.get(scale)
         if not extra:
+            continue
+        if "error" in extra:
+            lines.append(f"{scale}: failed — {extra['error'].strip().splitlines()[-1]}")
             continue
         report = extra.get("report") or {}
         lines.append(f"{scale}: built in {extra['build_seconds']:.0f} s; hello {extra['hello_rps']:.0f} req/s; "

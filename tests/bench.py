@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=measure.CLIENTS, help="concurrent clients per burst")
     parser.add_argument("--only", action="append", help="measure only pages whose name contains this")
     parser.add_argument("--json", type=Path, help="where to save the figures (default /tmp/portal-bench-….json)")
+    parser.add_argument("--baseline", type=Path,
+                        help="a saved JSON whose demo figures the city ones are compared with (--scale city)")
     args = parser.parse_args(argv)
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
     scales = ("demo", "city") if args.scale == "both" else (args.scale,)
@@ -56,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"   !! {kind}, {scale} failed: {str(error)[-2000:]}", flush=True)
                 results["databases"][kind][scale] = {"error": str(error)[-2000:]}
             out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
-        print("\n" + tables.table(kind, results["databases"][kind]) + "\n", flush=True)
+        shown = results["databases"][kind]
+        if args.baseline and "demo" not in shown:
+            saved = json.loads(args.baseline.read_text())["databases"].get(kind, {})
+            shown = {**shown, **({"demo": saved["demo"]} if "demo" in saved else {})}
+        print("\n" + tables.table(kind, shown) + "\n", flush=True)
     print(f"figures saved in {out}")
     return 0
 

@@ -65,12 +65,13 @@ def generate(plan: Plan, rng: random.Random, progress: Callable[[str], None] = p
             requests = Requests(bulk, Pools.load(conn, day), rng, names, now)
             requests.write(plan.requests, commit)
             bulk.flush()
+            bulk.check()
             bulk.fix_sequences()
             transaction.commit()
         except BaseException:
             transaction.rollback()
             raise
-        step("requests, timelines, photos, notifications")
+        step("requests, timelines, photos, notifications (foreign keys checked)")
         bulk.back_to_normal()
         with conn.begin():
             bulk.analyze()

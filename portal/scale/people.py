@@ -65,6 +65,7 @@ def build_people(bulk: Bulk, city: City, rng: random.Random, names: Names, passw
         _community_posts(people, community)
     for compound in city.compounds.values():
         _residents(people, compound)
+    _demo_residents(people)
     _company_posts(people)
     bulk.flush()
 
@@ -97,6 +98,26 @@ def _residents(people: People, compound) -> None:
         members = owners[:3] or [people.user(compound.street_id, staff=False)]
         for user_id, title in zip(members, ("业委会主任", "委员", "委员"), strict=False):
             people.post(user_id, compound.owners_committee, Role.OWNERS_COMMITTEE, title)
+
+
+def _demo_residents(people: People) -> None:
+    """The demo's compounds get residents with accounts too (the demo has a dozen), so that their
+    requests are spread over many people rather than filed a thousand a year by demo_resident."""
+    from sqlalchemy import select
+
+    from portal.orgs.models import Building, Community, Compound, Household, HouseholdMember
+    from portal.scale.places import RESIDENT_SHARE
+
+    city = people.city
+    signed_up = select(HouseholdMember.id).where(HouseholdMember.household_id == Household.id).exists()
+    rows = people.bulk.conn.execute(
+        select(Household.id, Household.owner_name).join(Building).join(Compound).join(Community)
+        .where(Community.street_id == city.demo.street_id, Compound.id.not_in(list(city.compounds)), ~signed_up)
+        .order_by(Household.id)).all()
+    for household_id, owner in rows:
+        if people.rng.random() < RESIDENT_SHARE:
+            user_id = people.user(city.demo.street_id, name=owner or people.names.person(), staff=False)
+            people.member(household_id, user_id, Relation.OWNER)
 
 
 def _company_posts(people: People) -> None:

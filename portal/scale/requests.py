@@ -161,6 +161,7 @@ class Story:
     row: dict
     events: list[tuple] = field(default_factory=list)  # (at, actor, action, from, to, note)
     notes: list[dict] = field(default_factory=list)
+    photos: list[dict] = field(default_factory=list)
 
     def event(self, at: datetime, actor: int | None, action: str, before: str | None, after: str | None,
               note: str | None = None) -> None:
@@ -488,7 +489,7 @@ class Requests:
 
     def _photo(self, story: Story, stage: str, by: int, at: datetime) -> None:
         photo_id = self.bulk.new_id(RequestPhoto.__table__)
-        self.bulk.add(RequestPhoto.__table__, {
+        story.photos.append({
             "id": photo_id, "request_id": story.row["id"], "stage": stage, "stored_name": f"city-{photo_id}.jpg",
             "width": 480, "height": 360, "size_bytes": self.rng.randint(18_000, 60_000), "uploaded_by_id": by,
             "created_at": at})
@@ -504,6 +505,7 @@ class Requests:
             self.bulk.add(RequestEvent.__table__, {
                 "id": self.bulk.new_id(RequestEvent.__table__), "request_id": row["id"], "at": at,
                 "actor_id": actor, "action": action, "from_status": before, "to_status": after, "note": note})
+        self.bulk.add_all(RequestPhoto.__table__, story.photos)
         for note in story.notes:
             note["id"] = self.bulk.new_id(Notification.__table__)
             if note["read_at"] is None and note["created_at"] < self.now - 30 * DAY and self.rng.random() < 0.9:

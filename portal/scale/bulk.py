@@ -2,7 +2,7 @@
 
 Rows carry their own primary keys (counted on from the table's largest id) so that children can name
 their parents without a round trip per row; PostgreSQL's sequences are moved past them at the end.
-The rows go to the driver as tuples, with the few conversions SQLAlchemy's column types would have made
+PostgreSQL takes them with COPY. The rows go to the driver as tuples, with the few conversions SQLAlchemy's column types would have made
 (SQLite: datetimes and dates as its text format, JSON as text; PostgreSQL: JSON cast from text), because
 SQLAlchemy's per-value processing took most of the time of `conn.execute(table.insert(), dicts)`.
 """
@@ -69,9 +69,21 @@ class Bulk:
                     if values[index] is not None:
                         values[index] = convert(values[index])
                 rows.append(tuple(values))
-            self.conn.exec_driver_sql(sql, rows)
+            if self.dialect == "postgresql":
+                self._copy(table, columns, rows)
+            else:
+                self.conn.exec_driver_sql(sql, rows)
             self.counts[table.name] = self.counts.get(table.name, 0) + len(buffer)
             buffer.clear()
+
+    def _copy(self, table: Table, columns: list[str], rows: list[tuple]) -> None:
+        """PostgreSQL: COPY … FROM STDIN in the connection's transaction, many times faster than INSERTs."""
+        quote = self.conn.dialect.identifier_preparer.quote
+        driver = self.conn.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(
+                f"COPY {quote(table.name)} ({', '.join(quote(name) for name in columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _statement(self, table: Table, columns: list[str]) -> tuple[str, list[tuple[int, Callable]]]:
         quote = self.conn.dialect.identifier_preparer.quote
@@ -133,4 +145,4 @@ class Bulk:
 
 def _sqlite_datetime(value: datetime) -> str:
     """SQLAlchemy's SQLite storage format (UTC, without the zone: `clock.aware` puts it back when read)."""
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:26]  # "2026-03-01 08:00:00.000000", without "+00:00"

@@ -60,9 +60,9 @@ KIND_LEVEL = {Kind.HOUSEHOLD: Level.PROPERTY, Kind.COMMUNITY: Level.COMMUNITY, K
 DEPARTMENTS = ("区市政管理处", "区住建局", "区城管局", "供电公司营业所", "自来水公司客服中心")
 DEPARTMENT_REPLIES = (None, "已列入本月维修计划。", "已派人现场查看，下周施工。")
 RETURN_REASONS = ("不属于我负责的楼栋。", "需要电工资质，请改派。")
-RESIDENT_FILES_AT_HOME = 0.8  # a home request comes from a resident with an account (else by phone)
-RESIDENT_FILES_PUBLIC = 0.6  # a public-area request comes from a resident (else a patrol)
-EVALUATES = 0.85  # residents who rate a resolved request (the others are closed by the sweep)
+RESIDENT_FILES_AT_HOME = 0.85  # a home request comes from a resident with an account (else by phone)
+RESIDENT_FILES_PUBLIC = 0.7  # a public-area request comes from a resident (else a patrol)
+EVALUATES = 0.92  # residents who rate a resolved request (the others are closed by the sweep)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 AUTO_CLOSE = 7 * DAY + timedelta(minutes=10)
 SWEPT = timedelta(minutes=10)  # the sweep notices a deadline passed within minutes
@@ -455,9 +455,7 @@ class Requests:
         before = next((after for at, _a, _c, _b, after, _n in reversed(story.events) if at <= due), Status.SUBMITTED)
         if before not in Status.OPEN:
             return
-        at = due + SWEPT
-        if at >= self.now:
-            return
+        at = min(due + SWEPT, self.now - timedelta(seconds=1))  # the sweep has run since
         row["overdue_flagged_at"] = at
         story.event(at, None, "overdue", before, before)
         if level < Level.STREET:

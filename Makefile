@@ -43,8 +43,10 @@ extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel -q extract --ignore-dirs '.*' -F portal/translations/babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o portal/translations/messages.pot .
 	$(BIN)/pybabel -q update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
 
+# The served benchmark (tests/bench.py): gunicorn beside a bare Flask and a Flask-Admin list, demo and city
+# scale; prints the figures. BENCH_ARGS="--scale demo --db both --city-scale 0.1 --rounds 3 --seconds 5"
 bench: $(VENV)/.installed translations
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
 # The long form of tests/ops: 200 clients × 60 s on SQLite and PostgreSQL, a PostgreSQL restart and killed
 # workers mid-load; prints the figures (about 8 minutes). LOAD_ARGS="--clients 50 --seconds 20 --only sqlite"

@@ -103,6 +103,10 @@ def create_app(config=None) -> Flask:
     # the headers and the htmx extras were added inside the transaction (nothing is read once it ends).
     transaction.init_app(app)
     _register_hooks(app)
+    if app.config.get("QUERY_HEADER"):
+        from portal.core import query_header
+
+        query_header.init_app(app)
     for name in MODULES:
         import_module(name).init_app(app)
     tasks.init_app(app)

@@ -57,6 +57,11 @@ class Config:
     #: "module:Class" with send(user, text, link) for SMS / WeChat alerts; the default only logs
     NOTIFICATION_CHANNEL = os.environ.get("NOTIFICATION_CHANNEL")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: instance/uploads/repairs
+    #: run the periodic tasks now and then inside web requests (a demo without cron still moves); "0" when
+    #: cron or a timer runs `flask tasks`, and for the benchmark (tests/bench.py), so no request pays for them
+    TASKS_IN_WEB = os.environ.get("PORTAL_TASKS_IN_WEB", "1") != "0"
+    #: "1": every response says how many SQL statements it ran (`X-Queries`), read by tests/bench.py
+    QUERY_HEADER = os.environ.get("PORTAL_QUERY_HEADER") == "1"
     TESTING = False
 
     @classmethod

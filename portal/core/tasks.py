@@ -74,7 +74,7 @@ def run_task(task) -> object | None:
 
 def run_due_tasks() -> None:
     """before_request: run the tasks whose interval has passed (at most one process at a time each)."""
-    if current_app.config.get("TESTING"):
+    if current_app.config.get("TESTING") or not current_app.config.get("TASKS_IN_WEB", True):
         return
     now = time.monotonic()
     due = []

@@ -14,6 +14,7 @@ from portal.core.clock import now_utc
 from portal.core.masking import mask_name, mask_phone
 from portal.core.rendering import render
 from portal.extensions import db
+from portal.orgs.models import Household
 from portal.repairs import labels
 from portal.repairs.action_forms import FORMS, with_ids
 from portal.repairs.hooks import request_links
@@ -84,4 +85,5 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
 @login_required
 def detail(request_id: int):
     return show(get_request_or_404(current_user, request_id, joinedload(RepairRequest.compound),
-                                   joinedload(RepairRequest.handler), joinedload(RepairRequest.requester)))
+                                   joinedload(RepairRequest.handler), joinedload(RepairRequest.requester),
+                                   joinedload(RepairRequest.household).joinedload(Household.building)))

@@ -4,6 +4,7 @@ from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.core.clock import today
 from portal.core.concurrency import load_version, save_form
@@ -12,7 +13,7 @@ from portal.core.rendering import form_status, hx_redirect, render
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import CommunityForm
-from portal.orgs.models import Community, Organisation, OrgKind
+from portal.orgs.models import Community, Organisation, OrgKind, ServiceContract
 from portal.orgs.permissions import community_compounds_shown, get_community_or_404, scope_of
 from portal.orgs.views import bp
 
@@ -71,7 +72,7 @@ def community_detail(community_id: int):
         "orgs/community_detail.html",
         community=community,
         compounds=compounds,
-        contracts=services.current_contracts(compound_ids, on),
+        contracts=services.current_contracts(compound_ids, on, joinedload(ServiceContract.company)),
         orgs_by_compound=services.organisations_by_compound(compound_ids),
         whole=whole,
         community_orgs=community_orgs,

@@ -4,6 +4,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from portal.core.clock import today
 from portal.core.concurrency import load_version, save_form
@@ -52,7 +53,7 @@ def compounds():
     query = query.where(*conditions)
     page = paginate(query.order_by(Community.name, Compound.name))
     ids = [c.id for c in page.items]
-    contracts = services.current_contracts(ids, today())
+    contracts = services.current_contracts(ids, today(), joinedload(ServiceContract.company))
     households = dict(db.session.execute(
         select(Building.compound_id, func.count(Household.id)).join(Household).where(Building.compound_id.in_(ids))
         .group_by(Building.compound_id)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import User
 from portal.core.audit import audit
@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import HouseholdForm, ImportForm, MemberForm
 from portal.orgs.importer import import_households
-from portal.orgs.models import Building, Household, HouseholdMember, Organisation, OrgKind
+from portal.orgs.models import Building, Household, HouseholdMember, Organisation, OrgKind, ServiceContract
 from portal.orgs.permissions import get_compound_or_404, get_household_or_404, scope_of
 from portal.orgs.views import bp
 
@@ -171,7 +171,7 @@ def my_home():
         abort(404)
     homes = db.session.scalars(select(Household).where(Household.id.in_(scope.household_ids))).all()
     compound_ids = {h.building.compound_id for h in homes}
-    contracts = services.current_contracts(compound_ids)
+    contracts = services.current_contracts(compound_ids, None, joinedload(ServiceContract.company))
     orgs = db.session.scalars(select(Organisation).where(
         Organisation.compound_id.in_(compound_ids),
         Organisation.kind.in_([OrgKind.OWNERS_COMMITTEE, OrgKind.PARTY_BRANCH]),

@@ -23,7 +23,8 @@ def structure_panel(user) -> dict:
             select(Compound).where(Compound.id.in_(scope.compound_ids)).join(Community)
             .options(contains_eager(Compound.community))  # the table names each compound's community
             .order_by(Community.name, Compound.name).limit(SHOWN_COMPOUNDS)).all()
-    positions = db.session.scalars(select(Position).where(Position.user_id == user.id, Position.is_open(on))).all()
+    positions = db.session.scalars(select(Position).where(Position.user_id == user.id, Position.is_open(on))
+                                   .options(joinedload(Position.organisation))).all()  # "my roles" names it
     return {
         "positions": positions,
         "resident": Role.RESIDENT in scope.roles,

@@ -93,7 +93,8 @@ def prepare_database(env: dict[str, str]) -> None:
 
 @dataclass
 class Gunicorn:
-    """`gunicorn "portal:create_app()"` on 127.0.0.1 and a free port."""
+    """`gunicorn <app>` (the portal unless told) on 127.0.0.1 and a free port; ready when `ready_path`
+    answers 200. The load tests use threaded workers, the benchmark sync ones (`worker_class="sync"`)."""
 
     env: dict[str, str]
     log_dir: Path
@@ -102,6 +103,12 @@ class Gunicorn:
     name: str = "portal"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    app: str = "portal:create_app()"
+    ready_path: str = "/auth/login"
+    worker_class: str = "gthread"
+    #: gunicorn's worker timeout, and how long one readiness probe may wait (a city-sized first page is slow)
+    timeout: int = 60
+    probe_timeout: float = 5
 
     @property
     def base(self) -> str:
@@ -113,10 +120,11 @@ class Gunicorn:
 
     def start(self) -> Gunicorn:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        threads = ["--threads", str(self.threads)] if self.worker_class == "gthread" else []
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
-                   "--timeout", "60", "--graceful-timeout", "10", "--backlog", "2048",
-                   "--error-logfile", "-", *_no_control_socket(), "portal:create_app()"]
+                   "--workers", str(self.workers), "--worker-class", self.worker_class, *threads,
+                   "--timeout", str(self.timeout), "--graceful-timeout", "10", "--backlog", "2048",
+                   "--error-logfile", "-", *_no_control_socket(), self.app]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.wait_ready()
@@ -128,7 +136,7 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn {self.name} exited ({self.process.returncode}):\n{tail(self.log)}")
             try:
-                with urllib.request.urlopen(self.base + "/auth/login", timeout=5) as response:
+                with urllib.request.urlopen(self.base + self.ready_path, timeout=self.probe_timeout) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):

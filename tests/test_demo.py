@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.auth.passwords import password_problem, verify_password
+from portal.core.clock import TZ
 from portal.demo import DEMO_PASSWORD, demo_logins, load_demo
 from portal.extensions import db
 from portal.orgs.models import (
@@ -197,3 +198,15 @@ def test_repair_requests_span_a_year_at_a_realistic_monthly_volume(app):
     assert 0.6 < sum(req.rating >= 4 for req in rated) / len(rated) < 0.95
     assert sum(req.overdue_flagged_at is not None for req in closed) > len(closed) / 30
     assert all(_utc(req.closed_at) <= now for req in closed)
+
+
+def test_the_past_year_is_filed_in_local_working_hours(app):
+    """The year's history is filed between 7:00 and 21:00 Shanghai time, read back from the stored UTC:
+    a local time stored with its digits as if UTC would land eight hours later (and, late in the local
+    evening, after now), whatever the hour this test runs at."""
+    load_demo(TODAY)
+    now = repair_services.now_utc()
+    past = [_utc(at) for at in db.session.scalars(select(RepairRequest.created_at))
+            if _utc(at) < now - timedelta(days=70)]  # the live stories are all younger than that
+    assert len(past) > 500
+    assert all(7 <= at.astimezone(TZ).hour <= 20 for at in past), sorted(at.astimezone(TZ) for at in past if not 7 <= at.astimezone(TZ).hour <= 20)[:5]

@@ -14,7 +14,7 @@ who file for others). No notices are sent: they would all be a year old.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
@@ -120,10 +120,11 @@ class _History:
                 live = LIVE_SHARE if community == "和平社区" and end > self.now - timedelta(days=LIVE_DAYS) else 1
                 count = round(MONTHLY.get(community, 15) * SEASON[month] * share * live * rng.uniform(0.85, 1.15))
                 for _ in range(count):
-                    created = begin + (end - begin) * rng.random()
-                    created = created.replace(hour=rng.randint(7, 20), minute=rng.randint(0, 59))
+                    created = (begin + (end - begin) * rng.random()).astimezone(TZ)
+                    created = created.replace(hour=rng.randint(7, 20), minute=rng.randint(0, 59))  # office hours
                     if not begin <= created < end:
                         continue
+                    created = created.astimezone(UTC)  # stored as UTC: SQLite keeps the digits it is given
                     progress = (created - year_ago) / timedelta(days=365)
                     compound = rng.choices(compounds, weights=weights)[0]
                     self.one(compound, created, month, progress)

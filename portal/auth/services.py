@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 
 from portal.auth.models import User
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.core import stamps
 from portal.core.audit import audit
 from portal.core.models import utcnow
 from portal.core.params import parse_id
@@ -17,10 +18,11 @@ def load_user_from_session_id(session_id: str):
     user_id, _, token = session_id.partition(":")
     if parse_id(user_id) is None or not token:
         return None
-    user = db.session.get(User, parse_id(user_id))
-    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+    row = db.session.execute(select(User, stamps.token_of(stamps.STRUCTURE)).where(User.id == parse_id(user_id))).first()
+    if row is None or not row[0].active or not hmac.compare_digest(row[0].session_token, token):
         return None
-    return user
+    stamps.remember(stamps.STRUCTURE, row[1])  # read before anything derived from the structure
+    return row[0]
 
 
 def find_login(identifier: str) -> User | None:

@@ -1,8 +1,8 @@
 """Who sees which part of the structure, and who may change it.
 
 Scope (what is visible) follows DOMAIN.md: the union of the scopes of every open position and
-household, computed once per request. Views load through the `get_*_or_404` helpers below, so
-out-of-scope objects are 404; the rules registered here (`structure.view`, `structure.manage` …)
+household, computed once per request, and kept between requests until the structure changes. Views
+load through the `get_*_or_404` helpers below, so out-of-scope objects are 404; the rules registered here (`structure.view`, `structure.manage` …)
 then answer 403 for visible objects the user may not act on. Every other module builds its own
 rules on `scope_of` and the role sets defined here.
 """
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, g, has_request_context, request
+from flask import abort, current_app, g, has_request_context, request
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import aliased
 
+from portal.core import stamps
 from portal.core.clock import today
 from portal.core.permissions import rule
 from portal.extensions import db
@@ -45,7 +46,8 @@ STAFF_ROLES = frozenset({Role.STREET_ADMIN, *COMMUNITY_ROLES, Role.GRID_WORKER, 
 
 @dataclass
 class Scope:
-    """What one user may see; computed once per request."""
+    """What one user may see; computed once per change of the structure (see `scope_of`) and shared
+    between requests and threads: read it, never change it."""
 
     roles: set[str] = field(default_factory=set)
     street_ids: set[int] = field(default_factory=set)  # administered streets
@@ -170,15 +172,25 @@ def _add_contracted_compounds(scope: Scope, positions, on, add) -> None:
             add([compound_id], role)
 
 
+stamps.watch(stamps.STRUCTURE, Position, Organisation, ServiceContract, HouseholdMember, Household, Building,
+             Compound, Community)
+
+
 def scope_of(user) -> Scope:
-    """The scope of `user`, cached for the request."""
-    if has_request_context():
-        cache = g.setdefault("_scopes", {})
-        key = getattr(user, "id", None)
-        if key not in cache:
+    """The scope of `user`, cached for the request and, between requests, under the structure's stamp
+    read with the user (core.stamps): the three or four queries run again only after a post, a home,
+    a contract or a compound changed somewhere, or the local day turned (posts open and close by date)."""
+    if not has_request_context():
+        return compute_scope(user)
+    cache = g.setdefault("_scopes", {})
+    key = getattr(user, "id", None)
+    if key not in cache:
+        if key is None:
             cache[key] = compute_scope(user)
-        return cache[key]
-    return compute_scope(user)
+        else:
+            shared = current_app.extensions.setdefault("portal.scopes", stamps.StampedCache())
+            cache[key] = shared.get((key, today()), stamps.current(stamps.STRUCTURE), lambda: compute_scope(user))
+    return cache[key]
 
 
 def forget_scope() -> None:

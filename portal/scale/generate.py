@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
+from portal.core import stamps
 from portal.core.clock import now_utc, today
 from portal.extensions import db
 from portal.scale.bulk import Bulk
@@ -51,6 +52,7 @@ def generate(plan: Plan, rng: random.Random, progress: Callable[[str], None] = p
             city = build_places(bulk, rng, names, plan, demo, day, now)
             step("streets, communities, compounds, households, organisations, contracts")
             build_people(bulk, city, rng, names, password_hash)
+            stamps.bump(conn, {stamps.STRUCTURE})  # written beside the ORM: scopes kept by a running server are stale
             step("people and posts")
         transaction = conn.begin()
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from portal.config import Config
 from portal.core.bodies import refuse_json_bodies
 from portal.core.clock import aware
+from portal.core.translations import keep_catalogue_per_request
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +93,7 @@ def create_app(config=None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "portal" / "translations"))
+    keep_catalogue_per_request(app, babel)
 
     from portal.core import backup, tasks, transaction
     from portal.core.logging import install_log_masking

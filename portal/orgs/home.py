@@ -23,8 +23,10 @@ def structure_panel(user) -> dict:
     compounds, contracts = [], {}
     if scope.roles & STAFF_ROLES:
         compounds, contracts = _compounds_with_contracts(scope.compound_ids, on)
-    positions = db.session.scalars(select(Position).where(Position.user_id == user.id, Position.is_open(on))
-                                   .options(joinedload(Position.organisation))).all()  # "my roles" names it
+    positions = []
+    if scope.roles - {Role.RESIDENT}:  # every open post gives the scope its role: no role, no post to read
+        positions = db.session.scalars(select(Position).where(Position.user_id == user.id, Position.is_open(on))
+                                       .options(joinedload(Position.organisation))).all()  # "my roles" names it
     return {
         "positions": positions,
         "resident": Role.RESIDENT in scope.roles,

@@ -87,6 +87,7 @@ MATRIX = {
     "orgs.position_new": ("GET", "organisation", ADMIN),
     "orgs.position_end": ("POST", "position", ADMIN),
     "orgs.people": ("GET", None, ADMIN),
+    "orgs.home_coverage": ("GET", None, COMMUNITY),
     "orgs.person_new": ("GET", None, ADMIN),
     "orgs.person_edit": ("GET", "person", ADMIN),
     "orgs.person_disable": ("POST", "person", ADMIN),

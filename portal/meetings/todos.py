@@ -39,24 +39,42 @@ def to_confirm_clause(user):
                         Confirmation.answer == Answer.CONFIRMED))
 
 
-def todos(user) -> list[Todo]:
+def _counted(model, *conditions, join=()):
+    """count(*) of `model` joined to each (target, on) of `join`, as a scalar subquery."""
+    query = select(func.count()).select_from(model)
+    for target, on in join:
+        query = query.join(target, on)
+    return query.where(*conditions).scalar_subquery()
+
+
+def _counts(user) -> dict:
+    """Every count of the to-do list as a scalar subquery of one statement."""
     now, on = now_utc(), today()
-    attend = db.session.scalar(select(func.count()).select_from(Meeting).join(Invitee, Invitee.meeting_id == Meeting.id).where(
-        Invitee.user_id == user.id, Meeting.status == MeetingStatus.SCHEDULED,
-        Meeting.ends_at > now, Meeting.starts_at < now + SOON)) or 0
-    confirm = db.session.scalar(select(func.count()).select_from(MinutesVersion).join(Invitee, to_confirm_clause(user))) or 0
-    overdue, due = db.session.execute(select(
-        func.count().filter(Resolution.deadline < on), func.count().filter(Resolution.deadline >= on)).where(
-        Resolution.responsible_id == user.id, Resolution.status == ResolutionStatus.OPEN,
-        Resolution.deadline <= on + DUE_SOON)).one()
+    open_resolution = (Resolution.responsible_id == user.id, Resolution.status == ResolutionStatus.OPEN,
+                       Resolution.deadline <= on + DUE_SOON)
+    counts = {
+        "attend": _counted(Meeting, Invitee.user_id == user.id, Meeting.status == MeetingStatus.SCHEDULED,
+                           Meeting.ends_at > now, Meeting.starts_at < now + SOON,
+                           join=((Invitee, Invitee.meeting_id == Meeting.id),)),
+        "confirm": _counted(MinutesVersion, join=((Invitee, to_confirm_clause(user)),)),
+        "overdue": _counted(Resolution, *open_resolution, Resolution.deadline < on),
+        "due": _counted(Resolution, *open_resolution, Resolution.deadline >= on),
+        "corrections": _counted(Confirmation, Meeting.convener_id == user.id, Confirmation.answer == Answer.CORRECTION,
+                                Confirmation.reply.is_(None), MinutesVersion.superseded.is_(False),
+                                join=((MinutesVersion, MinutesVersion.id == Confirmation.version_id),
+                                      (Meeting, Meeting.id == MinutesVersion.meeting_id))),
+    }
     compounds = convener_compounds(user)
-    proposals = db.session.scalar(select(func.count()).select_from(Proposal).where(
-        Proposal.status == ProposalStatus.OPEN, Proposal.compound_id.in_(compounds))) if compounds else 0
-    corrections = db.session.scalar(select(func.count()).select_from(Confirmation)
-                                    .join(MinutesVersion, MinutesVersion.id == Confirmation.version_id)
-                                    .join(Meeting, Meeting.id == MinutesVersion.meeting_id).where(
-        Meeting.convener_id == user.id, Confirmation.answer == Answer.CORRECTION, Confirmation.reply.is_(None),
-        MinutesVersion.superseded.is_(False))) or 0
+    if compounds:
+        counts["proposals"] = _counted(Proposal, Proposal.status == ProposalStatus.OPEN, Proposal.compound_id.in_(compounds))
+    return counts
+
+
+def todos(user) -> list[Todo]:
+    subqueries = _counts(user)
+    row = db.session.execute(select(*(sub.label(name) for name, sub in subqueries.items()))).one()
+    attend, confirm, overdue, due, corrections, proposals = (
+        getattr(row, name, 0) or 0 for name in ("attend", "confirm", "overdue", "due", "corrections", "proposals"))
     index = url_for("meetings.index")
     items = [
         Todo(_l("决议事项已超期"), overdue, url_for("meetings.follow_up", mine="assigned"), urgent=True),
@@ -64,6 +82,6 @@ def todos(user) -> list[Todo]:
         Todo(_l("待参加的会议"), attend, f"{index}?view=upcoming"),
         Todo(_l("待确认的会议纪要"), confirm, f"{index}?view=confirm"),
         Todo(_l("待答复的纪要更正意见"), corrections, f"{index}?view=past"),
-        Todo(_l("待答复的居民议题"), proposals or 0, url_for("meetings.proposals")),
+        Todo(_l("待答复的居民议题"), proposals, url_for("meetings.proposals")),
     ]
     return [item for item in items if item.count]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.core.clock import today
@@ -15,29 +15,53 @@ SHOWN_COMPOUNDS = 12
 
 
 def structure_panel(user) -> dict:
+    """Two queries: the compounds shown with each one's current contract and company, and the posts.
+    The coverage figures come a moment later in their own request (views.coverage.home_coverage), so
+    the home page does not pay for them."""
     scope = scope_of(user)
     on = today()
-    compounds = []
+    compounds, contracts = [], {}
     if scope.roles & STAFF_ROLES:
-        compounds = db.session.scalars(
-            select(Compound).where(Compound.id.in_(scope.compound_ids)).join(Community)
-            .options(contains_eager(Compound.community))  # the table names each compound's community
-            .order_by(Community.name, Compound.name).limit(SHOWN_COMPOUNDS)).all()
-    positions = db.session.scalars(select(Position).where(Position.user_id == user.id, Position.is_open(on))
-                                   .options(joinedload(Position.organisation))).all()  # "my roles" names it
+        compounds, contracts = _compounds_with_contracts(scope.compound_ids, on)
+    positions = []
+    if scope.roles - {Role.RESIDENT}:  # every open post gives the scope its role: no role, no post to read
+        positions = db.session.scalars(select(Position).where(Position.user_id == user.id, Position.is_open(on))
+                                       .options(joinedload(Position.organisation))).all()  # "my roles" names it
     return {
         "positions": positions,
         "resident": Role.RESIDENT in scope.roles,
         "has_roles": bool(scope.roles),
-        "coverage": _coverage(scope, on),
+        "coverage": has_coverage(scope),
         "compounds": compounds,
-        "contracts": services.current_contracts([c.id for c in compounds], on, joinedload(ServiceContract.company)),
+        "contracts": contracts,
         "total_compounds": len(scope.compound_ids),
         "role_labels": services.ROLE_LABELS,
     }
 
 
-def _coverage(scope, on):
+def _compounds_with_contracts(compound_ids, on):
+    """The first SHOWN_COMPOUNDS compounds (by community and name) with their community, and compound id →
+    current contract with its company (as services.current_contracts gives), in one statement: the
+    contract joined is the compound's current one with the highest id, so a compound stays one row."""
+    current = (select(func.max(ServiceContract.id)).where(ServiceContract.compound_id == Compound.id,
+                                                           ServiceContract.is_current(on))
+               .correlate(Compound).scalar_subquery())
+    rows = db.session.execute(
+        select(Compound, ServiceContract).where(Compound.id.in_(compound_ids)).join(Community)
+        .outerjoin(ServiceContract, ServiceContract.id == current)
+        .options(contains_eager(Compound.community),  # the table names each compound's community
+                 joinedload(ServiceContract.company))  # and each contract's company
+        .order_by(Community.name, Compound.name).limit(SHOWN_COMPOUNDS)).all()
+    return [compound for compound, _contract in rows], {
+        compound.id: contract for compound, contract in rows if contract is not None}
+
+
+def has_coverage(scope) -> bool:
+    """Whether the user answers for a whole area (a street, else a community): `_coverage` has figures."""
+    return bool(scope.street_ids or scope.community_ids)
+
+
+def coverage(scope, on):
     """The coverage figures of the area the user answers for (their street, else their community), as
     the figures page computes them, each linking to its list; None for those who see no whole area."""
     from portal.core.indicators import Area, month
@@ -45,9 +69,10 @@ def _coverage(scope, on):
     from portal.orgs.models import Street
 
     if scope.street_ids:
-        street = db.session.get(Street, min(scope.street_ids))
-        ids = tuple(db.session.scalars(select(Community.id).where(Community.street_id == street.id)))
-        area = Area("street", street.id, street.name, ids)
+        rows = db.session.execute(select(Street.id, Street.name, Community.id).outerjoin(
+            Community, Community.street_id == Street.id).where(Street.id == min(scope.street_ids))).all()
+        street_id, name = rows[0][:2]
+        area = Area("street", street_id, name, tuple(row[2] for row in rows if row[2] is not None))
     elif scope.community_ids:
         community = db.session.scalars(select(Community).where(Community.id.in_(scope.community_ids))
                                        .order_by(Community.name).limit(1)).one()

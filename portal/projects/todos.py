@@ -1,85 +1,105 @@
-"""What the co-construction module asks of a person now, for their home page: counted in SQL, one query."""
+"""What the co-construction module asks of a person now, for their home page: every count in one
+statement (each a scalar subquery), the claimant's registrations read inside it and the staff's
+compounds taken from the scope, so the home page pays one query for this module whatever the role."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, select
+from sqlalchemy import func, or_, select
 
+from portal.core.clock import today
 from portal.core.modules import Todo
 from portal.extensions import db
-from portal.orgs.models import Compound
-from portal.projects.models import Wish, WishClaim, WishStatus
-from portal.projects.permissions import claim_community_ids, is_claimant, staff_compound_ids
+from portal.orgs.models import Compound, Role
+from portal.orgs.permissions import scope_of
+from portal.projects.lists import matched
+from portal.projects.models import (
+    Demand,
+    Evaluation,
+    Milestone,
+    PartyMember,
+    Project,
+    ProjectStatus,
+    Unit,
+    Wish,
+    WishClaim,
+    WishStatus,
+    project_compound,
+)
+from portal.projects.permissions import register_compound_ids, staff_compound_ids
 
 
-def todos(user) -> list[Todo]:
-    """Wishes to claim in my community (claimants; the list shows my own compound's first), wishes I hold, wishes to confirm (wishers), wishes nobody
-    claimed for 14 days (community staff)."""
-    claimant = is_claimant(user)
-    staff = staff_compound_ids(user)
-    near = Wish.compound_id.in_(select(Compound.id).where(Compound.community_id.in_(claim_community_ids(user))))
+def _counted(model, *conditions):
+    return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+
+
+def _near(user):
+    """Wishes of the communities where the user may claim (permissions.claim_community_ids, in SQL):
+    their units' communities and their party registration's. Empty for those who are no claimant."""
+    units = select(Unit.community_id).where(Unit.contact_user_id == user.id)
+    member = select(Compound.community_id).join(PartyMember, PartyMember.compound_id == Compound.id).where(
+        PartyMember.user_id == user.id)
+    return Wish.compound_id.in_(select(Compound.id).where(
+        or_(Compound.community_id.in_(units), Compound.community_id.in_(member))))
+
+
+def _wish_counts(user, staff: set[int]) -> dict:
+    """Wishes to claim in my community (claimants), wishes I hold, wishes to confirm (wishers), wishes
+    nobody claimed for 14 days (community staff)."""
     mine = Wish.id.in_(select(WishClaim.wish_id).where(WishClaim.claimer_id == user.id, WishClaim.released_at.is_(None)))
-
-    def count(condition):
-        return func.count().filter(condition)
-
-    to_claim, in_hand, to_confirm, raised = db.session.execute(select(
-        count(and_(Wish.status == WishStatus.OPEN, near) if claimant else false()),
-        count(and_(Wish.status == WishStatus.CLAIMED, mine)),
-        count(and_(Wish.status == WishStatus.FULFILLED, Wish.wisher_id == user.id)),
-        count(and_(Wish.status == WishStatus.OPEN, Wish.raised_at.is_not(None), Wish.compound_id.in_(staff))
-              if staff else false()),
-    )).one()
-    wishes = url_for("projects.wishes")
-    items = _project_todos(user, staff)
-    items += [
-        Todo(_l("微心愿无人认领，请协调"), raised, f"{wishes}?status=open", urgent=True),
-        Todo(_l("附近待认领的微心愿"), to_claim, f"{wishes}?status=open"),
-        Todo(_l("我认领的微心愿"), in_hand, f"{wishes}?status=claimed"),
-        Todo(_l("微心愿已完成，请确认"), to_confirm, f"{wishes}?status=fulfilled"),
-    ]
-    return [item for item in items if item.count]
+    counts = {
+        "to_claim": _counted(Wish, Wish.status == WishStatus.OPEN, _near(user)),
+        "in_hand": _counted(Wish, Wish.status == WishStatus.CLAIMED, mine),
+        "to_confirm": _counted(Wish, Wish.status == WishStatus.FULFILLED, Wish.wisher_id == user.id),
+    }
+    if staff:
+        counts["raised"] = _counted(Wish, Wish.status == WishStatus.OPEN, Wish.raised_at.is_not(None),
+                                    Wish.compound_id.in_(staff))
+    return counts
 
 
-def _project_todos(user, staff_compounds: set[int]) -> list[Todo]:
-    """Community staff: milestones late or due within a week; residents and owners' committees: completed
-    projects of their compounds they have not evaluated yet. One query each."""
-    from datetime import timedelta
-
-    from portal.core.clock import today
-    from portal.orgs.models import Role
-    from portal.orgs.permissions import scope_of
-    from portal.projects.models import Evaluation, Milestone, Project, ProjectStatus, project_compound
-    from portal.projects.permissions import register_compound_ids
-
-    scope = scope_of(user)
-    items = []
-    projects_url = url_for("projects.project_list")
+def _project_counts(user) -> dict:
+    """Community staff: milestones late or due within a week, demands no project took up; residents and
+    owners' committees: completed projects of their compounds they have not evaluated yet."""
+    counts = {}
     managed = register_compound_ids(user)
     if managed:
         communities = select(Compound.community_id).where(Compound.id.in_(managed))
         on = today()
-        late, due = db.session.execute(select(
-            func.count().filter(Milestone.due_date < on), func.count().filter(Milestone.due_date >= on))
-            .join(Project, Project.id == Milestone.project_id)
-            .where(Project.community_id.in_(communities), Project.status.in_(ProjectStatus.RUNNING),
-                   Milestone.done_on.is_(None), Milestone.due_date <= on + timedelta(days=7))).one()
-        from portal.projects.lists import matched
-        from portal.projects.models import Demand
-
-        unmatched = db.session.scalar(select(func.count(Demand.id)).where(
-            Demand.community_id.in_(communities), ~matched()))
-        items += [Todo(_l("项目环节已逾期"), late, f"{projects_url}?status=in_progress", urgent=True),
-                  Todo(_l("项目环节本周到期"), due, f"{projects_url}?status=in_progress"),
-                  Todo(_l("需求未对接"), unmatched or 0, url_for("projects.demands", unmatched="1"))]
-    mine = scope.compounds_with({Role.RESIDENT, Role.OWNERS_COMMITTEE})
-    if mine:
+        open_milestone = (Milestone.project_id.in_(select(Project.id).where(
+            Project.community_id.in_(communities), Project.status.in_(ProjectStatus.RUNNING))),
+            Milestone.done_on.is_(None), Milestone.due_date <= on + timedelta(days=7))
+        counts["late"] = _counted(Milestone, *open_milestone, Milestone.due_date < on)
+        counts["due"] = _counted(Milestone, *open_milestone, Milestone.due_date >= on)
+        counts["unmatched"] = _counted(Demand, Demand.community_id.in_(communities), ~matched())
+    scope = scope_of(user)
+    homes = scope.compounds_with({Role.RESIDENT, Role.OWNERS_COMMITTEE})
+    if homes:
         evaluated = select(Evaluation.project_id).where(
             (Evaluation.user_id == user.id) | Evaluation.household_id.in_(scope.household_ids or {0}))
-        count = db.session.scalar(select(func.count(func.distinct(Project.id))).join(
+        counts["evaluate"] = select(func.count(func.distinct(Project.id))).join(
             project_compound, project_compound.c.project_id == Project.id).where(
-            project_compound.c.compound_id.in_(mine), Project.status == ProjectStatus.COMPLETED,
-            Project.id.not_in(evaluated)))
-        items.append(Todo(_l("共建项目已完成，请评价"), count or 0, f"{projects_url}?status=completed"))
-    return items
+            project_compound.c.compound_id.in_(homes), Project.status == ProjectStatus.COMPLETED,
+            Project.id.not_in(evaluated)).scalar_subquery()
+    return counts
+
+
+def todos(user) -> list[Todo]:
+    subqueries = _project_counts(user) | _wish_counts(user, staff_compound_ids(user))
+    row = db.session.execute(select(*(sub.label(name) for name, sub in subqueries.items()))).one()
+    counts = {name: getattr(row, name) or 0 for name in subqueries}
+    wishes, projects = url_for("projects.wishes"), url_for("projects.project_list")
+    items = [
+        Todo(_l("项目环节已逾期"), counts.get("late", 0), f"{projects}?status=in_progress", urgent=True),
+        Todo(_l("项目环节本周到期"), counts.get("due", 0), f"{projects}?status=in_progress"),
+        Todo(_l("需求未对接"), counts.get("unmatched", 0), url_for("projects.demands", unmatched="1")),
+        Todo(_l("共建项目已完成，请评价"), counts.get("evaluate", 0), f"{projects}?status=completed"),
+        Todo(_l("微心愿无人认领，请协调"), counts.get("raised", 0), f"{wishes}?status=open", urgent=True),
+        Todo(_l("附近待认领的微心愿"), counts["to_claim"], f"{wishes}?status=open"),
+        Todo(_l("我认领的微心愿"), counts["in_hand"], f"{wishes}?status=claimed"),
+        Todo(_l("微心愿已完成，请确认"), counts["to_confirm"], f"{wishes}?status=fulfilled"),
+    ]
+    return [item for item in items if item.count]

@@ -160,13 +160,18 @@ class Row:
         return None if self.hidden else round(100 * self.satisfied / self.answers, 1)
 
 
+def _overall():
+    """Answers and ratings of 4 or 5 to the overall question, per (campaign, compound)."""
+    return (select(Answer.campaign_id, Answer.compound_id, func.count().label("n"),
+                   func.count().filter(AnswerItem.rating >= 4).label("good"))
+            .join(AnswerItem, AnswerItem.answer_id == Answer.id).join(Question, Question.id == AnswerItem.question_id)
+            .where(Question.dimension == Dimension.OVERALL)
+            .group_by(Answer.campaign_id, Answer.compound_id).subquery())
+
+
 def satisfaction_rows(*conditions) -> list[Row]:
     """满意率 per (campaign, compound) for the campaign-compounds matching `conditions`, in one query."""
-    overall = (select(Answer.campaign_id, Answer.compound_id, func.count().label("n"),
-                      func.count().filter(AnswerItem.rating >= 4).label("good"))
-               .join(AnswerItem, AnswerItem.answer_id == Answer.id).join(Question, Question.id == AnswerItem.question_id)
-               .where(Question.dimension == Dimension.OVERALL)
-               .group_by(Answer.campaign_id, Answer.compound_id).subquery())
+    overall = _overall()
     rows = db.session.execute(
         select(CampaignCompound.campaign_id, CampaignCompound.compound_id, CampaignCompound.company_id,
                func.coalesce(overall.c.n, 0), func.coalesce(overall.c.good, 0))
@@ -175,6 +180,22 @@ def satisfaction_rows(*conditions) -> list[Row]:
                    & (overall.c.compound_id == CampaignCompound.compound_id))
         .where(*conditions).order_by(Campaign.opens_at, CampaignCompound.id)).all()
     return [Row(*row) for row in rows]
+
+
+def below_target_rows(*conditions):
+    """The campaign ids of the rows `satisfaction_rows(*conditions)` would give with a 满意率 below
+    TARGET, in the same order, as a query to count or take the first of inside a larger statement.
+
+    Row.satisfaction is round(100 * good / n, 1) for n >= K_MIN; it is below a whole TARGET exactly when
+    100 * good / n < TARGET - 0.05, that is 2000 * good < (20 * TARGET - 1) * n, compared in integers
+    (a quotient of small integers never lands on the rounding edge's other side)."""
+    overall = _overall()
+    return (select(CampaignCompound.campaign_id)
+            .join(Campaign, Campaign.id == CampaignCompound.campaign_id)
+            .join(overall, (overall.c.campaign_id == CampaignCompound.campaign_id)
+                  & (overall.c.compound_id == CampaignCompound.compound_id))
+            .where(*conditions, overall.c.n >= K_MIN, 2000 * overall.c.good < (20 * TARGET - 1) * overall.c.n)
+            .order_by(Campaign.opens_at, CampaignCompound.id))
 
 
 def pooled(rows: list[Row]) -> tuple[int, float | None]:

@@ -117,3 +117,28 @@ def test_the_results_live_block_renders_alone_with_its_charts(app, sw):
     client = login_as(app.test_client(), sw["secretary"])
     block = client.get(f"/surveys/campaigns/{campaign.id}/results", headers={"HX-Request": "true", "X-Block": "live"})
     assert block.status_code == 200 and block.get_data(as_text=True).lstrip().startswith('<section id="live"')
+
+
+def test_the_home_to_do_counts_below_90_as_the_results_rows_round(app, sw):
+    """90.0% (9 of 10) is on target, 88.9% (8 of 9) below it, 4 answers are hidden (k = 5): the to-do's
+    count in SQL equals the rows the results pages mark, and links to the first of them."""
+    from portal.surveys.models import TARGET, CampaignCompound
+    from portal.surveys.results import below_target_rows, satisfaction_rows
+    from tests.conftest import make_compound
+
+    on_target, below, hidden = (make_compound(sw["community"], name, buildings=2, households=5)
+                                for name in ("整十花园", "差一点小区", "四户小区"))
+    db.session.commit()
+    campaign = launch(sw, [on_target, below, hidden])
+    _answer(campaign, households(on_target), [5] * 9 + [2])
+    _answer(campaign, households(below)[:9], [4] * 8 + [1])
+    _answer(campaign, households(hidden)[:4], [1] * 4)
+    services.close_campaign(campaign, by=sw["secretary"])
+    db.session.commit()
+    rows = satisfaction_rows(CampaignCompound.campaign_id == campaign.id)
+    assert {r.compound_id: r.satisfaction for r in rows} == {on_target.id: 90.0, below.id: 88.9, hidden.id: None}
+    marked = [r.campaign_id for r in rows if r.satisfaction is not None and r.satisfaction < TARGET]
+    assert list(db.session.scalars(below_target_rows(CampaignCompound.campaign_id == campaign.id))) == marked
+    with app.test_request_context():
+        [low] = [t for t in todos(sw["worker"]) if t.urgent]
+        assert low.count == 1 and low.url.endswith(f"/surveys/campaigns/{campaign.id}/results")

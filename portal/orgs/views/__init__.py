@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("orgs", __name__)
 
-from portal.orgs.views import communities, compounds, households, organisations, people  # noqa: E402,F401
+from portal.orgs.views import communities, compounds, coverage, households, organisations, people  # noqa: E402,F401

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from portal.config import Config
 from portal.core.bodies import refuse_json_bodies
-from portal.core.clock import aware
+from portal.core.clock import aware, local_numeric
 from portal.core.translations import keep_catalogue_per_request
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -171,5 +171,10 @@ def _register_hooks(app: Flask) -> None:
         radios=form_macro("radios"),
         drill_filters=form_macro("drill_filters"),
     )
-    app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": format_datetime(value, fmt) if value else ""
+    def local_datetime(value, fmt="yyyy-MM-dd HH:mm"):
+        if not value:
+            return ""
+        return local_numeric(value, fmt) or format_datetime(value, fmt)
+
+    app.jinja_env.filters["datetime"] = local_datetime
     app.jinja_env.filters["aware"] = aware

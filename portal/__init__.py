@@ -136,7 +136,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.errors import register_error_handlers
     from portal.core.masking import mask_name, mask_phone
     from portal.core.navigation import navigation_for
-    from portal.core.permissions import can
+    from portal.core.permissions import can, unproxied
     from portal.core.security import enforce_session_timeouts, set_security_headers
 
     app.before_request(enforce_session_timeouts)
@@ -159,7 +159,7 @@ def _register_hooks(app: Flask) -> None:
     # Globals rather than a context processor: imported macros and lone blocks see them as well.
     app.jinja_env.globals.update(
         can=lambda action, obj=None: can(current_user, action, obj),
-        navigation=lambda: navigation_for(current_user),
+        navigation=lambda: navigation_for(unproxied(current_user)),
         mask_phone=mask_phone,
         mask_name=mask_name,
         current_locale=select_locale,

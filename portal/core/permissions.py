@@ -42,7 +42,13 @@ def can(user, name: str, obj=None) -> bool:
         raise UnknownRule(name) from None
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(check(user, obj))
+    return bool(check(unproxied(user), obj))
+
+
+def unproxied(user):
+    """The user behind Flask-Login's `current_user` proxy: a rule reads the user many times, and each
+    read through the proxy looks the user up again."""
+    return user._get_current_object() if hasattr(user, "_get_current_object") else user
 
 
 def require(user, name: str, obj=None) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from portal.core import stamps
 from portal.core.clock import today
-from portal.core.permissions import rule
+from portal.core.permissions import rule, unproxied
 from portal.extensions import db
 from portal.orgs.models import (
     Building,
@@ -183,6 +183,7 @@ def scope_of(user) -> Scope:
     if not has_request_context():
         return compute_scope(user)
     cache = g.setdefault("_scopes", {})
+    user = unproxied(user)
     key = getattr(user, "id", None)
     if key not in cache:
         if key is None:

@@ -166,9 +166,12 @@ def in_scope(user, meeting: Meeting) -> bool:
 
 def get_meeting_or_404(user, meeting_id: int, *, page: bool = False) -> Meeting:
     """`page`: with what the meeting page shows of it in the same query (its place, convener, agenda)."""
-    options = [joinedload(Meeting.community), joinedload(Meeting.compound), joinedload(Meeting.convener),
-               joinedload(Meeting.items).joinedload(AgendaItem.proposer)] if page else []
-    meeting = db.session.get(Meeting, meeting_id, options=options)
+    if page:  # a SELECT, not get(): the eager loads apply also to a meeting already in the session
+        meeting = db.session.scalars(select(Meeting).where(Meeting.id == meeting_id).options(
+            joinedload(Meeting.community), joinedload(Meeting.compound), joinedload(Meeting.convener),
+            joinedload(Meeting.items).joinedload(AgendaItem.proposer))).unique().one_or_none()
+    else:
+        meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or not in_scope(user, meeting):
         abort(404)
     return meeting

@@ -57,13 +57,14 @@ def claim_community_ids(user) -> set[int]:
     """Communities whose open wishes the user may claim: where their registration or unit is."""
     def compute():
         cache = g.get("_projects_cache", {}) if has_request_context() else {}
-        if ("units", user.id) in cache and ("pm", user.id) in cache:
+        # someone with no compound of their own is asked about both by the menu (is_claimant): read them
+        if not scope_of(user).compound_ids or (("units", user.id) in cache and ("pm", user.id) in cache):
             ids = {unit.community_id for unit in units_of(user)}
             member = party_member_of(user)
             if member is not None:
                 ids.add(member.compound.community_id)
             return ids
-        # neither read yet: both in one statement
+        # otherwise only the communities matter: both in one statement
         return set(db.session.scalars(union(
             select(Unit.community_id).where(Unit.contact_user_id == user.id),
             select(Compound.community_id).join(PartyMember, PartyMember.compound_id == Compound.id)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import db
 from portal.projects.models import (
     Demand,
     Evaluation,
+    Milestone,
     Project,
     ProjectEvent,
     Resource,
@@ -36,10 +38,31 @@ class Linked(NamedTuple):
         return self.name
 
 
-def progress_options():
-    """Milestones and sub-projects (with theirs) for `progress.project_progress`: a query per level."""
-    return (selectinload(Project.milestones), selectinload(Project.children).selectinload(Project.milestones),
-            selectinload(Project.children).selectinload(Project.children))
+def load_progress(projects) -> None:
+    """Every level of sub-projects of `projects` and the milestones of all of them, set on them for
+    `progress.project_progress`: one statement (recursive for the sub-projects) however deep or many."""
+    roots = {p.id: p for p in projects}
+    if not roots:
+        return
+    nested = aliased(Project)
+    tree = select(Project.id).where(Project.parent_id.in_(list(roots))).cte("subprojects", recursive=True)
+    tree = tree.union_all(select(nested.id).where(nested.parent_id == tree.c.id))
+    rows = db.session.execute(
+        select(Project, Milestone).outerjoin(Milestone, Milestone.project_id == Project.id)
+        .where(or_(Project.id.in_(list(roots)), Project.id.in_(select(tree.c.id))))
+        .order_by(Project.id, Milestone.due_date, Milestone.id)).all()
+    everyone = {**{project.id: project for project, _m in rows}, **roots}
+    children: dict[int, list[Project]] = {pid: [] for pid in everyone}
+    milestones: dict[int, list[Milestone]] = {pid: [] for pid in everyone}
+    for project, milestone in rows:
+        if milestone is not None:
+            milestones[project.id].append(milestone)
+    for project in sorted(everyone.values(), key=lambda p: p.id):  # the children's order (Project.children)
+        if project.parent_id in children:  # a child of one of them is one of the sub-projects read
+            children[project.parent_id].append(project)
+    for pid, project in everyone.items():
+        set_committed_value(project, "children", children[pid])
+        set_committed_value(project, "milestones", milestones[pid])
 
 
 def rating_columns():
@@ -53,10 +76,11 @@ def load(project_id: int) -> tuple[Project | None, tuple[float, int] | None]:
     evaluations (None when there is none, as `evaluation_summary`)."""
     row = db.session.execute(
         select(Project, *rating_columns()).where(Project.id == project_id)
-        .options(joinedload(Project.parent), joinedload(Project.compounds), *progress_options())).unique().first()
+        .options(joinedload(Project.parent), joinedload(Project.compounds))).unique().first()
     if row is None:
         return None, None
     project, average, count = row
+    load_progress([project])
     return project, ((round(float(average), 1), count) if count else None)
 
 

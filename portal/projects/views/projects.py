@@ -55,17 +55,13 @@ from portal.projects.views import bp
 NOT_READ = object()
 
 
-def _with_progress():
-    return project_page.progress_options()
-
-
 @bp.route("/")
 @login_required
 def project_list():
     ids = project_community_ids(current_user)
     if not ids:
         abort(403)
-    query = select(Project).where(Project.community_id.in_(ids)).options(*_with_progress())
+    query = select(Project).where(Project.community_id.in_(ids))
     status = request.args.get("status", "")
     status = status if status in ProjectStatus.ALL else ""
     if status:
@@ -86,6 +82,7 @@ def project_list():
     page = paginate(query.order_by(Project.deadline, Project.id), scalars=False,
                     rows=lambda limited: limited.add_columns(*project_page.rating_columns(), *figures))
     rows, page.items = page.items, [row[0] for row in page.items]
+    project_page.load_progress(page.items)
     summary = {row[0].id: (round(float(row[1]), 1), row[2]) for row in rows if row[2]}
     if rows:
         finished_count, on_time = rows[0][3], rows[0][4]

@@ -4,9 +4,10 @@ resolutions followed until done, disclosure to the compound's residents, calenda
 Agenda sources — the API other modules use to put their records on a meeting
 -----------------------------------------------------------------------------
 `portal.meetings.sources.register_agenda_source(kind, label=, describe=, candidates=None,
-on_resolution_done=None, on_agenda=None)` registers a kind of source once (at the owning module's
-init_app); every agenda item stores (`source_kind`, `source_id`). `describe(source_id) -> (title, url) |
-None`; `candidates(meeting) -> [(source_id, title)]` (what the convener may pick on the agenda page);
+on_resolution_done=None, on_agenda=None, describe_many=None)` registers a kind of source once (at the
+owning module's init_app); every agenda item stores (`source_kind`, `source_id`). `describe(source_id) ->
+(title, url) | None`; `describe_many(source_ids) -> {source_id: (title, url)}` (optional: the meeting
+page describes its agenda with one query per kind); `candidates(meeting) -> [(source_id, title)]` (what the convener may pick on the agenda page);
 `on_agenda(source_id, item, by)` when an item from it is put on an agenda; `on_resolution_done(source_id,
 resolution, by, resolve=False)` when a resolution of such an item is done (same transaction; use your
 own module's services).

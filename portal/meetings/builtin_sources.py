@@ -26,6 +26,11 @@ def describe_repair(source_id: int):
     return (_repair_title(req), f"/repairs/{req.id}") if req is not None else None
 
 
+def describe_repairs(source_ids) -> dict[int, tuple[str, str]]:
+    return {req.id: (_repair_title(req), f"/repairs/{req.id}")
+            for req in db.session.scalars(select(RepairRequest).where(RepairRequest.id.in_(source_ids)))}
+
+
 def repair_candidates(meeting: Meeting) -> list[tuple[int, str]]:
     """The 社事 of the meeting's compound (or community) still waiting: open, kind community."""
     from portal.orgs.models import Compound
@@ -83,6 +88,16 @@ def describe_resolution(source_id: int):
     return (resolution.what, f"/meetings/resolutions/{resolution.id}") if resolution is not None else None
 
 
+def describe_proposals(source_ids) -> dict[int, tuple[str, str]]:
+    return {pid: (title, f"/meetings/proposals/{pid}")
+            for pid, title in db.session.execute(select(Proposal.id, Proposal.title).where(Proposal.id.in_(source_ids)))}
+
+
+def describe_resolutions(source_ids) -> dict[int, tuple[str, str]]:
+    return {rid: (what, f"/meetings/resolutions/{rid}") for rid, what in db.session.execute(
+        select(Resolution.id, Resolution.what).where(Resolution.id.in_(source_ids)))}
+
+
 def carried_resolution_done(source_id: int, resolution: Resolution, by, resolve: bool = False) -> None:
     """A carried-over resolution settled at a later meeting: the original is done too."""
     original = db.session.get(Resolution, source_id)
@@ -94,8 +109,10 @@ def register() -> None:
     from portal.repairs.hooks import add_request_links
 
     register_agenda_source("repair", label=_l("社事诉求"), describe=describe_repair, candidates=repair_candidates,
-                           on_agenda=repair_on_agenda, on_resolution_done=repair_resolution_done)
-    register_agenda_source("proposal", label=_l("居民提议"), describe=describe_proposal)
+                           on_agenda=repair_on_agenda, on_resolution_done=repair_resolution_done,
+                           describe_many=describe_repairs)
+    register_agenda_source("proposal", label=_l("居民提议"), describe=describe_proposal,
+                           describe_many=describe_proposals)
     register_agenda_source("resolution", label=_l("往次会议未办结的决议"), describe=describe_resolution,
-                           on_resolution_done=carried_resolution_done)
+                           on_resolution_done=carried_resolution_done, describe_many=describe_resolutions)
     add_request_links(repair_links)

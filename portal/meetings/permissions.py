@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.core.permissions import rule
 from portal.extensions import db
-from portal.meetings.models import Invitee, Meeting, Party, Proposal, Resolution
+from portal.meetings.known import UNKNOWN, known
+from portal.meetings.models import AgendaItem, Invitee, Meeting, Party, Proposal, Resolution
 from portal.orgs.models import Compound, Role
 from portal.orgs.permissions import scope_of, visible_community_ids
 
@@ -34,7 +36,11 @@ def convener_communities(user) -> set[int]:
     ids = scope.compounds_with(COMMUNITY_CONVENERS)
     if not ids:
         return set()
-    return set(db.session.scalars(select(Compound.community_id).where(Compound.id.in_(ids))))
+    missing = [cid for cid in ids if cid not in scope.compound_communities]
+    communities = {scope.compound_communities[cid] for cid in ids if cid in scope.compound_communities}
+    if missing:  # the scope reads every compound's community; kept as a safety net
+        communities |= set(db.session.scalars(select(Compound.community_id).where(Compound.id.in_(missing))))
+    return communities
 
 
 def convener_compounds(user) -> set[int]:
@@ -59,6 +65,9 @@ def oversees(user, meeting: Meeting) -> bool:
 
 
 def invitation(user, meeting: Meeting) -> Invitee | None:
+    invitations = known(meeting, "invitations")
+    if invitations is not UNKNOWN:
+        return invitations.get(user.id)
     return db.session.scalar(select(Invitee).where(Invitee.meeting_id == meeting.id, Invitee.user_id == user.id))
 
 
@@ -155,8 +164,14 @@ def in_scope(user, meeting: Meeting) -> bool:
     return meeting.community_id in visible_community_ids(user)
 
 
-def get_meeting_or_404(user, meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
+def get_meeting_or_404(user, meeting_id: int, *, page: bool = False) -> Meeting:
+    """`page`: with what the meeting page shows of it in the same query (its place, convener, agenda)."""
+    if page:  # a SELECT, not get(): the eager loads apply also to a meeting already in the session
+        meeting = db.session.scalars(select(Meeting).where(Meeting.id == meeting_id).options(
+            joinedload(Meeting.community), joinedload(Meeting.compound), joinedload(Meeting.convener),
+            joinedload(Meeting.items).joinedload(AgendaItem.proposer))).unique().one_or_none()
+    else:
+        meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or not in_scope(user, meeting):
         abort(404)
     return meeting

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 
 from portal.core.clock import TZ, aware, now_utc, today
 from portal.core.errors import RuleError
@@ -397,6 +397,18 @@ def open_proposals(source_kind: str, source_ids) -> list[Proposal]:
     return list(db.session.scalars(select(Proposal).where(
         Proposal.source_kind == source_kind, Proposal.source_id.in_(ids), Proposal.status == ProposalStatus.OPEN)
         .order_by(Proposal.id)))
+
+
+def sources_taken(source_kind: str, source_ids) -> set[int]:
+    """Which of these sources already sit on an agenda or wait for a convener as an open topic: for a
+    source's once-only rule and the agenda page's candidates. One query."""
+    ids = list(source_ids)
+    if not ids:
+        return set()
+    on_agenda = select(AgendaItem.source_id).where(AgendaItem.source_kind == source_kind, AgendaItem.source_id.in_(ids))
+    waiting = select(Proposal.source_id).where(Proposal.source_kind == source_kind, Proposal.source_id.in_(ids),
+                                               Proposal.status == ProposalStatus.OPEN)
+    return set(db.session.scalars(union(on_agenda, waiting)))
 
 
 # --- residents' (and other modules') proposals -----------------------------------------------------------

@@ -16,6 +16,7 @@ from portal.core.clock import aware, now_utc
 from portal.core.errors import RuleError
 from portal.core.permissions import rule
 from portal.extensions import db
+from portal.meetings.known import UNKNOWN, known
 from portal.meetings.models import Attendance, MeetingStatus, MinutesVersion
 from portal.meetings.permissions import is_invitee, manages, represented_party
 
@@ -43,6 +44,9 @@ class Step:
 
 
 def latest_version(meeting) -> MinutesVersion | None:
+    latest = known(meeting, "latest")
+    if latest is not UNKNOWN:
+        return latest
     return db.session.scalar(select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id)
                              .order_by(MinutesVersion.number.desc()).limit(1))
 
@@ -69,6 +73,9 @@ def _in_window(user, meeting) -> bool:
 
 
 def _not_signed(user, meeting) -> bool:
+    signed = known(meeting, "signed")
+    if signed is not UNKNOWN:
+        return user.id not in signed
     return db.session.scalar(select(Attendance.id).where(Attendance.meeting_id == meeting.id,
                                                          Attendance.user_id == user.id)) is None
 

@@ -35,6 +35,11 @@ def describe(source_id: int):
     return (project.title, ps.link(project)) if project is not None else None
 
 
+def describe_many(source_ids) -> dict[int, tuple[str, str]]:
+    return {pid: (title, f"/projects/{pid}")
+            for pid, title in db.session.execute(select(Project.id, Project.title).where(Project.id.in_(source_ids)))}
+
+
 def candidates(meeting) -> list[tuple[int, str]]:
     """Projects of the meeting's compound (a community meeting: of its community) not cancelled or evaluated."""
     query = select(Project.id, Project.title).where(Project.status.in_(OPEN_STATUSES))
@@ -71,7 +76,7 @@ def register() -> None:
     from portal.meetings.sources import register_agenda_source
 
     register_agenda_source(KIND, label=_l("共建项目"), describe=describe, candidates=candidates,
-                           on_agenda=on_agenda, on_resolution_done=on_resolution_done)
+                           on_agenda=on_agenda, on_resolution_done=on_resolution_done, describe_many=describe_many)
 
 
 # --- the project page -------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the step table (services.STEPS) is built from.
 from __future__ import annotations
 
 from flask import abort, g, has_request_context
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, union
 
 from portal.core.permissions import rule
 from portal.extensions import db
@@ -56,11 +56,19 @@ def register_compound_ids(user) -> set[int]:
 def claim_community_ids(user) -> set[int]:
     """Communities whose open wishes the user may claim: where their registration or unit is."""
     def compute():
-        ids = {unit.community_id for unit in units_of(user)}
-        member = party_member_of(user)
-        if member is not None:
-            ids.add(member.compound.community_id)
-        return ids
+        cache = g.get("_projects_cache", {}) if has_request_context() else {}
+        # someone with no compound of their own is asked about both by the menu (is_claimant): read them
+        if not scope_of(user).compound_ids or (("units", user.id) in cache and ("pm", user.id) in cache):
+            ids = {unit.community_id for unit in units_of(user)}
+            member = party_member_of(user)
+            if member is not None:
+                ids.add(member.compound.community_id)
+            return ids
+        # otherwise only the communities matter: both in one statement
+        return set(db.session.scalars(union(
+            select(Unit.community_id).where(Unit.contact_user_id == user.id),
+            select(Compound.community_id).join(PartyMember, PartyMember.compound_id == Compound.id)
+            .where(PartyMember.user_id == user.id))))
 
     return _cached("claim_communities", user, compute)
 
@@ -222,14 +230,25 @@ def project_community_ids(user) -> set[int]:
 
 def manages_community(user, community_id: int) -> bool:
     """Community staff (party committee, community workers, street) run the community's projects."""
-    return bool(_community_compounds({community_id}) & register_compound_ids(user))
+    registered = register_compound_ids(user)
+    communities = scope_of(user).compound_communities
+    if all(cid in communities for cid in registered):  # the scope knows each compound's community
+        return any(communities[cid] == community_id for cid in registered)
+    return bool(_community_compounds({community_id}) & registered)
+
+
+def sees_projects_of(user, community_id: int) -> bool:
+    """`community_id in project_community_ids(user)`, asking about co-building only when the scope says no."""
+    from portal.orgs.permissions import visible_community_ids
+
+    return community_id in visible_community_ids(user) or community_id in claim_community_ids(user)
 
 
 def get_project_or_404(user, project_id: int):
     from portal.projects.models import Project
 
     project = db.session.get(Project, project_id)
-    if project is None or project.community_id not in project_community_ids(user):
+    if project is None or not sees_projects_of(user, project.community_id):
         abort(404)
     return project
 

@@ -69,6 +69,20 @@ def describe(source_id: int):
     return (f"{scope.campaign.title} · {scope.compound.name} · {DIMENSION_LABELS[unpacked[1]]}", results_url(scope))
 
 
+def describe_many(source_ids) -> dict[int, tuple[str, str]]:
+    """`describe` for many dimensions: their campaigns' compounds read in one query."""
+    from sqlalchemy.orm import joinedload
+
+    unpacked = {sid: unpack(sid) for sid in source_ids}
+    wanted = {found[0] for found in unpacked.values() if found}
+    scopes = {scope.id: scope for scope in db.session.scalars(
+        select(CampaignCompound).where(CampaignCompound.id.in_(wanted))
+        .options(joinedload(CampaignCompound.campaign), joinedload(CampaignCompound.compound)))} if wanted else {}
+    return {sid: (f"{scopes[found[0]].campaign.title} · {scopes[found[0]].compound.name} · {DIMENSION_LABELS[found[1]]}",
+                  results_url(scopes[found[0]]))
+            for sid, found in unpacked.items() if found and found[0] in scopes}
+
+
 def _figures_words(campaign_title: str, compound_name: str, dimension: str, share: float) -> str:
     return _("%(campaign)s · %(compound)s：%(dimension)s 满意率 %(share)s%%（目标 %(target)s%%）",
              campaign=campaign_title, compound=compound_name, dimension=DIMENSION_LABELS[dimension],
@@ -76,16 +90,10 @@ def _figures_words(campaign_title: str, compound_name: str, dimension: str, shar
 
 
 def taken(source_ids) -> set[int]:
-    """Which of these dimensions already wait for a convener or sit on an agenda (two queries)."""
-    from portal.meetings.models import AgendaItem
-    from portal.meetings.services import open_proposals
+    """Which of these dimensions already wait for a convener or sit on an agenda (one query)."""
+    from portal.meetings.services import sources_taken
 
-    ids = list(source_ids)
-    if not ids:
-        return set()
-    on_agenda = set(db.session.scalars(select(AgendaItem.source_id).where(
-        AgendaItem.source_kind == KIND, AgendaItem.source_id.in_(ids))))
-    return on_agenda | {p.source_id for p in open_proposals(KIND, ids)}
+    return sources_taken(KIND, source_ids)
 
 
 def candidates(meeting) -> list[tuple[int, str]]:
@@ -120,7 +128,8 @@ def candidates(meeting) -> list[tuple[int, str]]:
 def register() -> None:
     from portal.meetings.sources import register_agenda_source
 
-    register_agenda_source(KIND, label=_l("满意度测评"), describe=describe, candidates=candidates)
+    register_agenda_source(KIND, label=_l("满意度测评"), describe=describe, candidates=candidates,
+                           describe_many=describe_many)
 
 
 # --- the results page ----------------------------------------------------------------------------------

@@ -7,14 +7,23 @@ from __future__ import annotations
 from flask import request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.core.clock import now_utc
 from portal.core.permissions import require
 from portal.core.rendering import render
 from portal.extensions import db
-from portal.meetings import forms, minutes, sources
-from portal.meetings.models import Answer, Attendance, Invitee, Party, Resolution
+from portal.meetings import forms, sources
+from portal.meetings.known import knowing
+from portal.meetings.models import (
+    Answer,
+    Attendance,
+    Confirmation,
+    Invitee,
+    MinutesVersion,
+    Party,
+    Resolution,
+)
 from portal.meetings.permissions import get_meeting_or_404, manages, represented_party
 from portal.meetings.resolutions import responsible_choices
 from portal.meetings.series import series_of
@@ -41,12 +50,15 @@ def agenda_sources(meeting):
     return options
 
 
-def _forms(meeting, posted):
+def _forms(meeting, posted, steps):
     agenda = forms.AgendaForm(formdata=None)
-    agenda.source.choices = [("", "—")] + agenda_sources(meeting) if STEPS["agenda"].allowed(current_user, meeting) else []
+    agenda.source.choices = [("", "—")] + agenda_sources(meeting) if steps["agenda"] else []
     resolution = forms.ResolutionForm(formdata=None)
     resolution.item_id.choices = [(0, "—")] + [(i.id, i.title) for i in meeting.items]
-    resolution.responsible.choices = [("", "—")] + [(f"{o}-{u}", label) for o, u, label in responsible_choices(meeting)]
+    # the people a resolution can go to: only asked for when the form is offered (or posted back)
+    offered = steps["resolutions"] or (posted is not None and posted[0] == "resolution")
+    resolution.responsible.choices = [("", "—")] + (
+        [(f"{o}-{u}", label) for o, u, label in responsible_choices(meeting)] if offered else [])
     result = {
         "reschedule": forms.RescheduleForm(formdata=None, data={
             "version": str(meeting.version), "place": meeting.place,
@@ -67,29 +79,46 @@ def _forms(meeting, posted):
     return result
 
 
+def _loaded(meeting):
+    """Everything the page shows about `meeting`, one query per kind of row (a page in ~10 statements
+    whatever the number of invitees, items, versions or resolutions)."""
+    # one row per invitee with their sign-in, if any (only invitees sign in: services._attend)
+    rows = db.session.execute(
+        select(Invitee, Attendance).where(Invitee.meeting_id == meeting.id)
+        .outerjoin(Attendance, (Attendance.meeting_id == Invitee.meeting_id) & (Attendance.user_id == Invitee.user_id))
+        .options(joinedload(Invitee.user), joinedload(Invitee.organisation)).order_by(Invitee.id)).all()
+    invitees = [invitee for invitee, _a in rows]
+    attended = {a.user_id: a for _i, a in rows if a is not None}
+    version = db.session.scalars(select(MinutesVersion).where(MinutesVersion.meeting_id == meeting.id)
+                                 .options(joinedload(MinutesVersion.answers).joinedload(Confirmation.user))
+                                 .order_by(MinutesVersion.number.desc())).unique().all()
+    resolutions = db.session.scalars(select(Resolution).where(Resolution.meeting_id == meeting.id)
+                                     .options(joinedload(Resolution.responsible), joinedload(Resolution.organisation))
+                                     .order_by(Resolution.deadline)).all()
+    described = sources.describe_all((item.source_kind, item.source_id) for item in meeting.items)
+    items = [(item, described.get((item.source_kind, item.source_id))) for item in meeting.items]
+    return invitees, attended, version, resolutions, items
+
+
 def show(meeting, *, posted=None, message=None, status: int = 200, errors=None, typed=None):
     user = current_user
-    require(user, "meetings.view", meeting)
-    invitees = db.session.scalars(select(Invitee).where(Invitee.meeting_id == meeting.id)
-                                  .options(selectinload(Invitee.user), selectinload(Invitee.organisation))
-                                  .order_by(Invitee.id)).all()
-    attended = {a.user_id: a for a in db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))}
-    present = {a.party for a in attended.values()}
-    version = minutes.versions(meeting)
+    invitees, attended, version, resolutions, items = _loaded(meeting)
     latest = version[0] if version else None
+    # the rules and steps below read what was just loaded instead of asking again
+    with knowing(meeting, invitations={i.user_id: i for i in invitees}, latest=latest, signed=set(attended)):
+        require(user, "meetings.view", meeting)
+        my_party = represented_party(user, meeting)
+        is_manager = manages(user, meeting)
+        steps = {name: step.allowed(user, meeting) for name, step in STEPS.items()}
+    present = {a.party for a in attended.values()}
     answers = {v.id: {a.party: a for a in v.answers} for v in version}
-    resolutions = db.session.scalars(select(Resolution).where(Resolution.meeting_id == meeting.id)
-                                     .options(selectinload(Resolution.responsible), selectinload(Resolution.organisation))
-                                     .order_by(Resolution.deadline)).all()
-    items = [(item, sources.describe(item.source_kind, item.source_id)) for item in meeting.items]
-    my_party = represented_party(user, meeting)
     if typed is None and posted is not None and posted[0] in ("minutes", "correct"):
         typed = request.form.to_dict()
     return render(
         "meetings/detail.html", meeting=meeting, invitees=invitees, attended=attended, present=present,
         quorate=quorate(present), party_labels=party_labels(), parties=Party, items=items, versions=version,
-        latest=latest, answers=answers, resolutions=resolutions, my_party=my_party, is_manager=manages(user, meeting),
-        steps={name: step.allowed(user, meeting) for name, step in STEPS.items()}, forms=_forms(meeting, posted),
+        latest=latest, answers=answers, resolutions=resolutions, my_party=my_party, is_manager=is_manager,
+        steps=steps, forms=_forms(meeting, posted, steps),
         posted=posted and posted[0], message=message, errors=errors or {}, typed=typed or {}, now=now_utc(),
         local=local, series=series_of(meeting), kind_labels=forms.KIND_LABELS, answer_codes=Answer,
         sign_in_url=url_for("meetings.sign_in", meeting_id=meeting.id, _external=True), status=status)
@@ -98,4 +127,4 @@ def show(meeting, *, posted=None, message=None, status: int = 200, errors=None, 
 @bp.route("/<int:meeting_id>")
 @login_required
 def detail(meeting_id: int):
-    return show(get_meeting_or_404(current_user, meeting_id))
+    return show(get_meeting_or_404(current_user, meeting_id, page=True))

@@ -12,8 +12,7 @@ from io import BytesIO
 from flask import abort, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
 from portal.core.clock import today
 from portal.core.forms import id_choices
@@ -23,7 +22,7 @@ from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
 from portal.extensions import db
 from portal.orgs.models import Community, Compound
-from portal.projects import labels, lists, progress
+from portal.projects import labels, lists, progress, project_page
 from portal.projects import project_services as ps
 from portal.projects.forms import (
     EvaluateForm,
@@ -37,7 +36,6 @@ from portal.projects.models import (
     Milestone,
     PartyMember,
     Project,
-    ProjectEvent,
     ProjectPhoto,
     ProjectStatus,
     Unit,
@@ -48,14 +46,13 @@ from portal.projects.permissions import (
     is_project_staff,
     project_community_ids,
     register_compound_ids,
+    sees_projects_of,
 )
 from portal.projects.photos import chosen, save_update_photos, upload_folder
 from portal.projects.views import bp
 
-
-def _with_progress():
-    return (selectinload(Project.milestones), selectinload(Project.children).selectinload(Project.milestones),
-            selectinload(Project.children).selectinload(Project.children))
+#: `show()` reads the residents' rating itself unless the page's loader already did
+NOT_READ = object()
 
 
 @bp.route("/")
@@ -64,7 +61,7 @@ def project_list():
     ids = project_community_ids(current_user)
     if not ids:
         abort(403)
-    query = select(Project).where(Project.community_id.in_(ids)).options(*_with_progress())
+    query = select(Project).where(Project.community_id.in_(ids))
     status = request.args.get("status", "")
     status = status if status in ProjectStatus.ALL else ""
     if status:
@@ -75,15 +72,27 @@ def project_list():
 
         query = query.where(Project.id.in_(select(project_compound.c.project_id).where(
             project_compound.c.compound_id == compound)))
-    page = paginate(query.order_by(Project.deadline, Project.id))
-    finished = db.session.execute(select(Project.completed_on, Project.deadline).where(
-        Project.community_id.in_(ids), Project.completed_on.is_not(None), Project.status != ProjectStatus.CANCELLED)).all()
-    on_time = sum(1 for done, deadline in finished if done <= deadline)
+    # each row of the page carries its residents' rating (scalar subqueries) and the community's punctuality
+    # (the same on every row, asked once by the database)
+    finished = select(Project.id).where(Project.community_id.in_(ids), Project.completed_on.is_not(None),
+                                        Project.status != ProjectStatus.CANCELLED)
+    figures = (select(func.count()).select_from(finished.subquery()).scalar_subquery(),
+               select(func.count()).select_from(finished.where(Project.completed_on <= Project.deadline).subquery())
+               .scalar_subquery())
+    page = paginate(query.order_by(Project.deadline, Project.id), scalars=False,
+                    rows=lambda limited: limited.add_columns(*project_page.rating_columns(), *figures))
+    rows, page.items = page.items, [row[0] for row in page.items]
+    project_page.load_progress(page.items)
+    summary = {row[0].id: (round(float(row[1]), 1), row[2]) for row in rows if row[2]}
+    if rows:
+        finished_count, on_time = rows[0][3], rows[0][4]
+    else:  # an empty page (a filter): the figures on their own
+        finished_count, on_time = db.session.execute(select(*figures)).one()
     compounds = id_choices(db.session.execute(select(Compound.id, Compound.name).where(
         Compound.community_id.in_(ids)).order_by(Compound.name)))
     return render("projects/projects.html", "results", page=page, today=today(), progress=progress, labels=labels,
                   statuses=ProjectStatus.ALL, filters={"status": status, "compound": compound}, compounds=compounds,
-                  on_time=on_time, finished=len(finished), summary=ps.evaluation_summary([p.id for p in page.items]),
+                  on_time=on_time, finished=finished_count, summary=summary,
                   may_create=bool(register_compound_ids(current_user)))
 
 
@@ -147,17 +156,20 @@ def project_new():
     return render("projects/project_new.html", form=form, status=form_status(form))
 
 
-def _doer_choices(project):
-    members = db.session.execute(select(PartyMember.id, PartyMember.user_id).join(Compound).where(
-        Compound.community_id == project.community_id)).all()
+def _doer_choices(project, partners=None):
+    """Who did a milestone: the project's partner units and the community's party members (one query;
+    `partners` when the page already read them as project_page.Linked)."""
     from portal.auth.models import User
 
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_([m.user_id for m in members]))).all())
-    return [("", _("（不记入）")), *((f"unit:{u.id}", _("驻区单位：%(name)s", name=u.name)) for u in project.partners),
-            *((f"member:{m.id}", _("党员：%(name)s", name=names.get(m.user_id, ""))) for m in members)]
+    members = db.session.execute(select(PartyMember.id, User.name).join(Compound).join(User, User.id == PartyMember.user_id)
+                                 .where(Compound.community_id == project.community_id)
+                                 .order_by(PartyMember.compound_id, PartyMember.id)).all()
+    partners = project.partners if partners is None else partners
+    return [("", _("（不记入）")), *((f"unit:{u.id}", _("驻区单位：%(name)s", name=u.name)) for u in partners),
+            *((f"member:{mid}", _("党员：%(name)s", name=name)) for mid, name in members)]
 
 
-def show(project, *, posted=None, status: int = 200, message=None):
+def show(project, *, posted=None, status: int = 200, message=None, summary=NOT_READ):
     staff = is_project_staff(current_user, project)
     forms = {"milestone": MilestoneForm(formdata=None), "done": MilestoneDoneForm(formdata=None),
              "update": UpdateForm(formdata=None), "evaluate": EvaluateForm(formdata=None)}
@@ -166,24 +178,29 @@ def show(project, *, posted=None, status: int = 200, message=None):
     if posted is not None:
         name, form = posted
         (steps if name in ps.STEPS else forms)[name] = form
-    forms["done"].doer.choices = _doer_choices(project) if staff else []
-    events = db.session.scalars(select(ProjectEvent).where(ProjectEvent.project_id == project.id)
-                                .options(selectinload(ProjectEvent.photos), selectinload(ProjectEvent.actor))
-                                .order_by(ProjectEvent.id)).all()
-    summary = ps.evaluation_summary([project.id]).get(project.id)
+    linked = project_page.linked(project)
+    # the doers are offered beside each milestone still to do of a project under way (and a posted form)
+    doing = project.status == ProjectStatus.IN_PROGRESS and any(m.done_on is None for m in project.milestones)
+    forms["done"].doer.choices = (_doer_choices(project, linked["partners"])
+                                  if staff and (doing or (posted and posted[0] == "done")) else [])
+    if summary is NOT_READ:
+        summary = ps.evaluation_summary([project.id]).get(project.id)
     may_evaluate = project.status == ProjectStatus.COMPLETED and evaluator_for(current_user, project) is not None
     from portal.projects.views.agenda import panel
 
     return render("projects/project_detail.html", project=project, staff=staff, forms=forms, steps=steps,
-                  agenda=panel(current_user, project, forms.get("agenda")),
-                  events=events, summary=summary, may_evaluate=may_evaluate, today=today(), progress=progress,
-                  labels=labels, message=message, posted=posted and posted[0], status=status)
+                  agenda=panel(current_user, project, forms.get("agenda")), linked=linked,
+                  events=project_page.events(project), summary=summary, may_evaluate=may_evaluate, today=today(),
+                  progress=progress, labels=labels, message=message, posted=posted and posted[0], status=status)
 
 
 @bp.route("/<int:project_id>")
 @login_required
 def project_detail(project_id: int):
-    return show(get_project_or_404(current_user, project_id))
+    project, summary = project_page.load(project_id)
+    if project is None or not sees_projects_of(current_user, project.community_id):
+        abort(404)
+    return show(project, summary=summary)
 
 
 def _staff_project(project_id: int):

@@ -11,6 +11,8 @@ from sqlalchemy import and_, case, func, literal_column, or_, select, true, unio
 from portal.core.clock import today
 from portal.core.permissions import can
 from portal.extensions import db
+from portal.orgs.models import Compound, Role
+from portal.orgs.permissions import scope_of, visible_community_ids
 from portal.projects import labels
 from portal.projects.indicators import overdue_projects
 from portal.projects.models import (
@@ -23,8 +25,6 @@ from portal.projects.models import (
     WishStatus,
     project_compound,
 )
-from portal.orgs.models import Compound, Role
-from portal.orgs.permissions import scope_of, visible_community_ids
 from portal.projects.permissions import project_community_ids, staff_compound_ids, visibility
 
 #: the wish states the section counts, in the order a wish passes through them

@@ -353,8 +353,10 @@ def get_community_or_404(user, community_id: int) -> Community:
     return community
 
 
-def get_compound_or_404(user, compound_id: int) -> Compound:
-    compound = db.session.get(Compound, compound_id)
+def get_compound_or_404(user, compound_id: int, *options) -> Compound:
+    """`options` (e.g. joinedload(Compound.community)) load what the page reads in the same statement, also
+    over a compound already in the session (expired, it would be refreshed without them)."""
+    compound = db.session.get(Compound, compound_id, options=options, populate_existing=bool(options))
     if compound is None or compound.id not in visible_compound_ids(user):
         abort(404)
     return compound

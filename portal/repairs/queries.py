@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal_column, select
+from sqlalchemy import and_, case, literal_column, select
 from sqlalchemy.orm import joinedload
 
 from portal.core.clock import aware, now_utc
@@ -68,16 +68,26 @@ MINE = {
 FIGURES_DAYS = 90
 
 
+def recently_closed(compound_id: int, now: datetime):
+    """The compound's requests closed in the last FIGURES_DAYS days: what its figures are of."""
+    return and_(RepairRequest.compound_id == compound_id, RepairRequest.status == Status.CLOSED,
+                RepairRequest.closed_at >= now - timedelta(days=FIGURES_DAYS))
+
+
+def satisfaction(rated: int, good: int) -> int | None:
+    """诉求人满意率: the share rated 4 or 5 among those rated, in whole per cent."""
+    return round(100 * good / rated) if rated else None
+
+
 def closed_figures(compound_id: int, now: datetime) -> dict:
     """The last 90 days: closed count, share rated 4 or 5 among those rated, median time to resolve."""
-    rows = db.session.execute(select(RepairRequest.created_at, RepairRequest.resolved_at, RepairRequest.rating).where(
-        RepairRequest.compound_id == compound_id, RepairRequest.status == Status.CLOSED,
-        RepairRequest.closed_at >= now - timedelta(days=FIGURES_DAYS))).all()
+    rows = db.session.execute(select(RepairRequest.created_at, RepairRequest.resolved_at, RepairRequest.rating)
+                              .where(recently_closed(compound_id, now))).all()
     ratings = [rating for _c, _r, rating in rows if rating is not None]
     hours = [(aware(resolved) - aware(created)).total_seconds() / 3600 for created, resolved, _ in rows if resolved]
     return {
         "closed": len(rows),
         "rated": len(ratings),
-        "satisfaction": round(100 * sum(r >= 4 for r in ratings) / len(ratings)) if ratings else None,
+        "satisfaction": satisfaction(len(ratings), sum(r >= 4 for r in ratings)),
         "median_hours": statistics.median(hours) if hours else None,
     }

@@ -1,8 +1,8 @@
 """The compound page's satisfaction section (core.modules.add_compound_panel): the campaign running now
 and the last ones closed, each with its response rate and — once closed — its 满意率 against the 90%
 target, hidden below five answers as on the results pages (results.pooled). For the compound's staff,
-who see its results anyway (permissions.staff_compound_ids); four queries whatever the number of
-campaigns."""
+who see its results anyway (permissions.staff_compound_ids); one statement whatever the number of
+campaigns: each campaign's row carries its participation and overall answers as correlated counts."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from portal.core.permissions import can
 from portal.extensions import db
 from portal.orgs.permissions import STAFF_ROLES, scope_of
 from portal.surveys.models import TARGET, Campaign, CampaignCompound
-from portal.surveys.results import pooled, summary
+from portal.surveys.results import Row, overall_counts, participants_of, pooled
 
 #: how many campaigns (the latest that have opened) the section shows
 SHOWN = 4
@@ -24,19 +24,17 @@ def compound_panel(user, compound) -> dict | None:
         return None
     now = now_utc()
     campaigns = db.session.execute(
-        select(Campaign.id, Campaign.title, Campaign.opens_at, Campaign.closes_at)
+        select(Campaign.id, Campaign.title, Campaign.opens_at, Campaign.closes_at, CampaignCompound.company_id,
+               CampaignCompound.households, participants_of(Campaign.id, compound.id),
+               *overall_counts(Campaign.id, compound.id))
         .join(CampaignCompound, CampaignCompound.campaign_id == Campaign.id)
         .where(CampaignCompound.compound_id == compound.id, Campaign.opens_at <= now)
         .order_by(Campaign.opens_at.desc(), Campaign.id.desc()).limit(SHOWN)).all()
-    result = summary(CampaignCompound.compound_id == compound.id,
-                     Campaign.id.in_([c.id for c in campaigns])) if campaigns else None
     rows = []
     for campaign in campaigns:
-        mine = [r for r in result.rows if r.campaign_id == campaign.id]
-        households = result.households_of.get((campaign.id, compound.id), 0)
-        took_part = result.took_part.get((campaign.id, compound.id), 0)
+        households, took_part = campaign.households, campaign.took_part
         closed = aware(campaign.closes_at) <= now
-        answers, satisfaction = pooled(mine)
+        answers, satisfaction = pooled([Row(campaign.id, compound.id, campaign.company_id, campaign.answers, campaign.good)])
         rows.append({"id": campaign.id, "title": campaign.title, "closed": closed, "closes_at": campaign.closes_at,
                      "households": households, "took_part": took_part,
                      "response_rate": round(100 * took_part / households, 1) if households else None,

@@ -169,6 +169,27 @@ def _overall():
             .group_by(Answer.campaign_id, Answer.compound_id).subquery())
 
 
+def overall_counts(campaign_id, compound_id) -> tuple:
+    """_overall's two figures (answers to the overall question, and those rated 4 or 5) for one
+    campaign-compound, as correlated scalar subqueries to put beside its row in a larger statement."""
+    def counted(*extra):
+        return (select(func.count()).select_from(Answer)
+                .join(AnswerItem, AnswerItem.answer_id == Answer.id).join(Question, Question.id == AnswerItem.question_id)
+                .where(Question.dimension == Dimension.OVERALL, Answer.campaign_id == campaign_id,
+                       Answer.compound_id == compound_id, *extra).scalar_subquery())
+    return counted().label("answers"), counted(AnswerItem.rating >= 4).label("good")
+
+
+def participants_of(campaign_id, compound_id):
+    """participants_by_compound for one campaign-compound, as a correlated scalar subquery."""
+    from portal.orgs.models import Building, Household
+
+    return (select(func.count()).select_from(Participation)
+            .join(Household, Household.id == Participation.household_id).join(Building, Building.id == Household.building_id)
+            .where(Participation.campaign_id == campaign_id, Building.compound_id == compound_id)
+            .scalar_subquery().label("took_part"))
+
+
 def satisfaction_rows(*conditions) -> list[Row]:
     """满意率 per (campaign, compound) for the campaign-compounds matching `conditions`, in one query."""
     overall = _overall()

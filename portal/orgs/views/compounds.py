@@ -4,7 +4,8 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.clock import today
 from portal.core.concurrency import load_version, save_form
@@ -42,7 +43,8 @@ def _int_arg(name: str) -> int | None:
 def compounds():
     require(current_user, "structure.view")
     scope = scope_of(current_user)
-    query = select(Compound).join(Community).where(Compound.id.in_(scope.compound_ids))
+    query = (select(Compound).join(Community).where(Compound.id.in_(scope.compound_ids))
+             .options(contains_eager(Compound.community)))  # the rows name their community
     q = request.args.get("q", "").strip()[:50]
     if q:
         query = query.where(Compound.name.contains(q, autoescape=True) | Compound.address.contains(q, autoescape=True))
@@ -54,12 +56,7 @@ def compounds():
     page = paginate(query.order_by(Community.name, Compound.name))
     ids = [c.id for c in page.items]
     contracts = services.current_contracts(ids, today(), joinedload(ServiceContract.company))
-    households = dict(db.session.execute(
-        select(Building.compound_id, func.count(Household.id)).join(Household).where(Building.compound_id.in_(ids))
-        .group_by(Building.compound_id)
-    ).all()) if ids else {}
-    committees = set(db.session.scalars(select(Organisation.compound_id).where(
-        Organisation.kind == OrgKind.OWNERS_COMMITTEE, Organisation.compound_id.in_(ids)))) if ids else set()
+    households, committees = _row_figures(ids)
     community_choices = db.session.execute(
         select(Community.id, Community.name).where(Community.id.in_(
             select(Compound.community_id).where(Compound.id.in_(scope.compound_ids)))).order_by(Community.name)
@@ -67,6 +64,19 @@ def compounds():
     return render("orgs/compounds.html", "results", page=page, contracts=contracts, households=households,
                   committees=committees, community_choices=community_choices, q=q, community_id=community_id,
                   chips=chips)
+
+
+def _row_figures(ids: list[int]) -> tuple[dict[int, int], set[int]]:
+    """Households per compound, and the compounds with an owners' committee, for a page of rows in one
+    statement of correlated subqueries."""
+    if not ids:
+        return {}, set()
+    households = (select(func.count(Household.id)).join(Building, Building.id == Household.building_id)
+                  .where(Building.compound_id == Compound.id).correlate(Compound).scalar_subquery())
+    committee = (select(Organisation.id).where(Organisation.kind == OrgKind.OWNERS_COMMITTEE,
+                                               Organisation.compound_id == Compound.id).correlate(Compound).exists())
+    rows = db.session.execute(select(Compound.id, households, committee).where(Compound.id.in_(ids))).all()
+    return {cid: n for cid, n, _has in rows}, {cid for cid, _n, has in rows if has}
 
 
 def _communities():
@@ -104,25 +114,44 @@ def compound_new():
 @bp.route("/compounds/<int:compound_id>")
 @login_required
 def compound_detail(compound_id: int):
-    compound = get_compound_or_404(current_user, compound_id)
+    compound = get_compound_or_404(current_user, compound_id, joinedload(Compound.community))
     require(current_user, "structure.view", compound)
-    counts = dict(db.session.execute(
-        select(Household.building_id, func.count(Household.id)).join(Building)
-        .where(Building.compound_id == compound.id).group_by(Household.building_id)
-    ).all())
-    organisations = db.session.scalars(
-        select(Organisation).where(Organisation.compound_id == compound.id).order_by(Organisation.kind)
-    ).all()
-    contracts = db.session.scalars(
-        select(ServiceContract).where(ServiceContract.compound_id == compound.id).order_by(ServiceContract.start_date.desc())
-    ).all()
     on = today()
+    organisations, contracts = _bodies_and_contracts(compound)
     cross = [person for person in services.cross_appointments([compound.community_id], on)
              if person.organisation_ids & {org.id for org in organisations}]
     panels = [(template, context) for _order, template, provider in registry().compound_panels
               if (context := provider(current_user, compound)) is not None]
-    return render("orgs/compound_detail.html", compound=compound, counts=counts, organisations=organisations,
-                  contracts=contracts, on=on, kind_labels=services.KIND_LABELS, cross=cross, panels=panels)
+    return render("orgs/compound_detail.html", compound=compound, buildings=_buildings(compound),
+                  organisations=organisations, contracts=contracts, on=on, kind_labels=services.KIND_LABELS,
+                  cross=cross, panels=panels)
+
+
+def _buildings(compound: Compound) -> list:
+    """(building, households) of the compound in its order, one statement."""
+    households = (select(func.count(Household.id)).where(Household.building_id == Building.id)
+                  .correlate(Building).scalar_subquery())
+    return db.session.execute(select(Building, households).where(Building.compound_id == compound.id)
+                              .order_by(Building.sort_key)).all()
+
+
+def _bodies_and_contracts(compound: Compound) -> tuple[list[Organisation], list[ServiceContract]]:
+    """The compound's own bodies (by kind) and its contracts (newest first) with their companies, in one
+    statement: each organisation row comes with the contract it holds here, if any, and that contract is
+    given its company from the row (the session keeps loaded objects only while something holds them)."""
+    rows = db.session.execute(
+        select(Organisation, ServiceContract)
+        .outerjoin(ServiceContract, (ServiceContract.company_id == Organisation.id)
+                   & (ServiceContract.compound_id == compound.id))
+        .where((Organisation.compound_id == compound.id) | ServiceContract.id.is_not(None))
+        .order_by(Organisation.kind, Organisation.id)).all()
+    for org, contract in rows:
+        if contract is not None:
+            set_committed_value(contract, "company", org)
+    organisations = list(dict.fromkeys(org for org, _contract in rows if org.compound_id == compound.id))
+    contracts = sorted((contract for _org, contract in rows if contract is not None),
+                       key=lambda contract: (contract.start_date, contract.id), reverse=True)
+    return organisations, contracts
 
 
 @bp.route("/compounds/<int:compound_id>/edit", methods=["GET", "POST"])

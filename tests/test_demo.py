@@ -210,3 +210,25 @@ def test_the_past_year_is_filed_in_local_working_hours(app):
             if _utc(at) < now - timedelta(days=70)]  # the live stories are all younger than that
     assert len(past) > 500
     assert all(7 <= at.astimezone(TZ).hour <= 20 for at in past), sorted(at.astimezone(TZ) for at in past if not 7 <= at.astimezone(TZ).hour <= 20)[:5]
+
+
+def test_project_timelines_read_as_they_happened(app):
+    """Each project's steps are in order, none after now, proposed two weeks before its start date and
+    started on it (Shanghai days), milestones done on their days — not all on the day the demo was loaded."""
+    from portal.projects.models import Project, ProjectEvent
+
+    load_demo()
+    now = repair_services.now_utc()
+    projects = db.session.scalars(select(Project)).all()
+    assert len(projects) >= 7
+    days_seen = set()
+    for project in projects:
+        events = db.session.scalars(select(ProjectEvent).where(ProjectEvent.project_id == project.id)
+                                    .order_by(ProjectEvent.id)).all()
+        times = [_utc(e.at) for e in events]
+        assert times == sorted(times) and times[-1] <= now
+        local = {e.action: _utc(e.at).astimezone(TZ).date() for e in events}
+        assert local["proposed"] == project.start_date - timedelta(days=14)
+        assert local.get("start", project.start_date) == project.start_date
+        days_seen |= {t.astimezone(TZ).date() for t in times}
+    assert len(days_seen) > 20

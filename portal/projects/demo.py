@@ -118,27 +118,77 @@ def _projects(community, units, worker, residents, today) -> None:
                       for k, (name, weight) in enumerate((("方案征求意见", 1), ("施工/实施", 3), ("验收", 1)), start=1)]
         if index < 3:  # the first projects were matched from the lists; the rest of both lists stay open
             lists.link_lists(project, [demands[index].id], [resources[index].id])
-        if status == "cancelled":
-            ps.take_step(project, "cancel", by=worker, reason="选址未达成一致，暂缓实施。")
-            continue
-        if status == "proposed":
-            continue
-        ps.take_step(project, "approve", by=worker)
-        if status == "approved":
-            continue
-        ps.take_step(project, "start", by=worker)
-        for k, milestone in enumerate(milestones[:done]):
-            ps.complete_milestone(milestone, by=worker, done_on=min(milestone.due_date + timedelta(days=k * 3), today),
-                                  unit=units[0] if k == 1 else None)
-        ps.add_update(project, by=worker, note="居民议事会讨论通过实施方案。")
-        if status in ("completed", "evaluated"):
-            ps.take_step(project, "complete", by=worker)
-            project.completed_on = min(project.deadline, today)
-            for resident, _household in residents[:3]:
-                ps.evaluate(project, by=resident, rating=5 if resident.id % 2 else 4, comment="效果很好。")
-        if status == "evaluated":
-            ps.take_step(project, "close", by=worker)
+        _walk(project, status, milestones, done, units, residents, worker, today)
         db.session.flush()
+        _date_timeline(project, milestones, today)
+
+
+def _walk(project, status, milestones, done, units, residents, worker, today) -> None:
+    """Take the project through its steps up to `status`, as the people would."""
+    from portal.projects import project_services as ps
+
+    if status == "cancelled":
+        ps.take_step(project, "cancel", by=worker, reason="选址未达成一致，暂缓实施。")
+        return
+    if status == "proposed":
+        return
+    ps.take_step(project, "approve", by=worker)
+    if status == "approved":
+        return
+    ps.take_step(project, "start", by=worker)
+    for k, milestone in enumerate(milestones[:done]):
+        ps.complete_milestone(milestone, by=worker, done_on=min(milestone.due_date + timedelta(days=k * 3), today),
+                              unit=units[0] if k == 1 else None)
+    ps.add_update(project, by=worker, note="居民议事会讨论通过实施方案。")
+    if status in ("completed", "evaluated"):
+        ps.take_step(project, "complete", by=worker)
+        project.completed_on = min(project.deadline, today)
+        for resident, _household in residents[:3]:
+            ps.evaluate(project, by=resident, rating=5 if resident.id % 2 else 4, comment="效果很好。")
+    if status == "evaluated":
+        ps.take_step(project, "close", by=worker)
+
+
+#: when each step of a project's timeline happened, from its start date (local day, hour); the rest
+#: follow from the milestones and the completion date
+BEFORE_START = {"proposed": (-14, 9), "milestone_added": (-14, 10), "approve": (-7, 10), "cancel": (-3, 15),
+                "start": (0, 9)}
+
+
+def _date_timeline(project, milestones, today) -> None:
+    """The services wrote every step with today's clock: date each one to when it would have happened
+    (never later than an hour ago), in order, so a project that started months ago reads that way."""
+    from datetime import UTC, datetime, time
+
+    from portal.core.clock import TZ, now_utc
+    from portal.projects.models import ProjectEvent
+
+    def local(day: date, hour: int) -> datetime:  # stored as UTC: SQLite keeps the digits it is given
+        return datetime.combine(day, time(hour), TZ).astimezone(UTC)
+
+    completed = project.completed_on or today
+    done = iter(m.done_on for m in milestones if m.done_on)
+    latest = now_utc() - timedelta(hours=1)
+    previous = None
+    for event in db.session.scalars(select(ProjectEvent).where(ProjectEvent.project_id == project.id)
+                                    .order_by(ProjectEvent.id)):
+        if event.action in BEFORE_START:
+            days, hour = BEFORE_START[event.action]
+            when = local(project.start_date + timedelta(days=days), hour)
+        elif event.action == "milestone_done":
+            when = local(next(done, completed), 16)
+        elif event.action == "complete":
+            when = local(completed, 17)
+        elif event.action == "evaluated":
+            when = local(completed + timedelta(days=3), 20)
+        elif event.action == "close":
+            when = local(completed + timedelta(days=10), 10)
+        else:  # an update: the day after the step before it
+            when = (previous or local(project.start_date, 9)) + timedelta(days=1)
+        when = min(max(when, previous or when), latest)
+        event.at = previous = when
+    if previous is not None:
+        project.created_at = min(local(project.start_date + timedelta(days=-14), 9), latest)
 
 
 def _units(communities, users, today):

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 
 from portal.core.clock import TZ, aware, local_midnight, now_utc, today
 from portal.core.indicators import Area, Figure, Period, Section, Sheet, Unit, rate
@@ -83,17 +83,17 @@ def meetings_section(area: Area, period: Period, now: datetime | None = None) ->
     in_area = area_meetings(area.kind, area.id, on)
     of_period = (in_area, held(now), *started_between(period.first, period.last))
     quorate = case((Meeting.id.in_(quorate_ids()), 1), else_=0)
-    meetings, quorate_count = db.session.execute(
-        select(func.count(), func.sum(quorate)).select_from(Meeting).where(*of_period)).one()
-    quorate_count = quorate_count or 0
+    held_meetings = select(func.count().label("n"), func.sum(quorate).label("quorate")).select_from(Meeting) \
+        .where(*of_period).subquery()
     done = case((Resolution.status == ResolutionStatus.DONE, 1), else_=0)
-    resolutions, done_count = db.session.execute(
-        select(func.count(), func.sum(done)).select_from(Resolution)
-        .join(Meeting, Meeting.id == Resolution.meeting_id).where(*of_period)).one()
-    done_count = done_count or 0
-    overdue_count = db.session.scalar(
-        select(func.count()).select_from(Resolution).join(Meeting, Meeting.id == Resolution.meeting_id)
-        .where(in_area, held(now), overdue(today()))) or 0
+    resolved = select(func.count().label("n"), func.sum(done).label("done")).select_from(Resolution) \
+        .join(Meeting, Meeting.id == Resolution.meeting_id).where(*of_period).subquery()
+    late = select(func.count().label("n")).select_from(Resolution).join(Meeting, Meeting.id == Resolution.meeting_id) \
+        .where(in_area, held(now), overdue(today())).subquery()
+    meetings, quorate_count, resolutions, done_count, overdue_count = db.session.execute(  # one statement
+        select(held_meetings.c.n, held_meetings.c.quorate, resolved.c.n, resolved.c.done, late.c.n)
+        .select_from(held_meetings.join(resolved, true()).join(late, true()))).one()
+    quorate_count, done_count, overdue_count = quorate_count or 0, done_count or 0, overdue_count or 0
     base = {**_area_args(area, on), **period.day_args()}
 
     def meetings_link(**filters):

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 
 from portal.core.clock import aware, local_midnight, today
 from portal.core.indicators import Area, Figure, Period, Section, Sheet, rate
@@ -100,19 +100,21 @@ def projects_section(area: Area, period: Period) -> Section | None:
     late = case((overdue_projects(on), 1), else_=0)
     by_status = {status: (count, late_n or 0) for status, count, late_n in db.session.execute(
         select(Project.status, func.count(), func.sum(late)).where(in_area).group_by(Project.status)).all()}
-    completed, in_time = db.session.execute(
-        select(func.count(), func.sum(case((on_time(), 1), else_=0)))
-        .where(in_area, *completed_between(period.first, period.last))).one()
-    in_time = in_time or 0
     first, last = period.first, period.last
 
     def counted(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    posted, claimed, fulfilled = db.session.execute(select(
-        counted(_all(_between(Wish.created_at, first, last))), counted(claimed_between(first, last)),
-        counted(_all([Wish.status == WishStatus.CONFIRMED, *_between(Wish.confirmed_at, first, last)])))
-        .where(area_wishes(area.kind, area.id, on))).one()
+    finished = select(func.count().label("n"), counted(on_time()).label("in_time")) \
+        .where(in_area, *completed_between(first, last)).subquery()
+    wishes = select(counted(_all(_between(Wish.created_at, first, last))).label("posted"),
+                    counted(claimed_between(first, last)).label("claimed"),
+                    counted(_all([Wish.status == WishStatus.CONFIRMED, *_between(Wish.confirmed_at, first, last)]))
+                    .label("fulfilled")).where(area_wishes(area.kind, area.id, on)).subquery()
+    completed, in_time, posted, claimed, fulfilled = db.session.execute(  # one statement for both
+        select(finished.c.n, finished.c.in_time, wishes.c.posted, wishes.c.claimed, wishes.c.fulfilled)
+        .select_from(finished.join(wishes, true()))).one()
+    in_time = in_time or 0
     total = sum(count for count, _late in by_status.values())
     running = sum(by_status.get(status, (0, 0))[0] for status in ProjectStatus.RUNNING)
     overdue = sum(late_n for _count, late_n in by_status.values())

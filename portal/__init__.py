@@ -5,11 +5,13 @@ function registers the module's blueprint, CLI commands, periodic tasks, navigat
 home-page to-dos and indicators (see README.md, "The module contract"). Adding a module is one line.
 """
 
+from functools import lru_cache
 from importlib import import_module
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, has_request_context, request, session
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -23,18 +25,37 @@ from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mig
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    """The request's language: the session's choice, else the account's, else the default. Returned as
+    a kept `Locale`: Flask-Babel would otherwise parse the name again on every request."""
     from flask import current_app
+
+    from portal.core.permissions import unproxied
 
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and services run in the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get("locale")
     if chosen in languages:
-        return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(chosen)
+    user = unproxied(current_user)
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return _locale(user.locale)
+    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@lru_cache(maxsize=8)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def current_locale() -> str:
+    """The name ("zh_CN", "en") of the language this page is written in: Flask-Babel's, which
+    `force_locale` follows (Babel itself calls zh_CN "zh_Hans_CN")."""
+    from flask import current_app
+
+    locale = get_locale() or select_locale()
+    return next((name for name in current_app.config["LANGUAGES"] if _locale(name) == locale), str(locale))
 
 
 @event.listens_for(Engine, "connect")
@@ -162,7 +183,7 @@ def _register_hooks(app: Flask) -> None:
         navigation=lambda: navigation_for(unproxied(current_user)),
         mask_phone=mask_phone,
         mask_name=mask_name,
-        current_locale=select_locale,
+        current_locale=current_locale,
         url_with=url_with,
         field=form_macro("field"),
         pager=form_macro("pager"),

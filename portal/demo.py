@@ -14,13 +14,13 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.core.clock import today as local_today
 from portal.core.modules import registry
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.importer import natural_key
 from portal.orgs.models import (

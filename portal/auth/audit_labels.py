@@ -1,8 +1,7 @@
 """The words a street administrator reads in the audit log for accounts and logins."""
 
-from flask_babel import lazy_gettext as _l
-
 from portal.core.audit import register_audit_labels
+from portal.core.translations import lazy_gettext as _l
 
 ACTIONS = {
     "login": _l("登录"), "login.failed": _l("登录失败"), "reauth.failed": _l("再次验证密码失败"),

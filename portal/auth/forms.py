@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.passwords import password_problem
 from portal.core.forms import Form
+from portal.core.translations import lazy_gettext as _l
 
 
 class LoginForm(Form):

@@ -2,7 +2,8 @@
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import lazy_gettext as _l
+
+from portal.core.translations import lazy_gettext as _l
 
 _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("timing-equaliser")

@@ -12,8 +12,9 @@ is rolled back, nothing of it is kept, and the page says to try again. That page
 
 from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+
+from portal.core.translations import lazy_gettext as _l
 
 VARY = "HX-Request, X-Block"
 CONFLICT = _l("这条记录刚被其他人修改过。下面显示的是最新内容，请核对后重新保存。")

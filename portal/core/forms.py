@@ -5,13 +5,13 @@ whose value is an id uses `int_or_none`, so junk becomes None and the service (o
 message) says why — never WTForms' English "Not a valid choice".
 """
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import FileField, MultipleFileField
 from wtforms.validators import Length, Regexp
 
 from portal.core.params import coerce_id, parse_id
+from portal.core.translations import lazy_gettext as _l
 
 __all__ = ["PHONE", "NO_CHOICE", "REQUIRED", "Form", "choices_with_blank", "coerce_id", "id_choices", "int_or_none",
            "strip", "too_long"]

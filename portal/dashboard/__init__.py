@@ -1,10 +1,10 @@
 """The home page per person: the to-dos and sections the modules registered."""
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from portal.core.modules import add_home_panel, add_nav, add_task
 from portal.core.permissions import rule
+from portal.core.translations import lazy_gettext as _l
 
 
 @rule("dashboard.home")

@@ -23,7 +23,6 @@ resolution writes the outcome on its timeline and can resolve it (repairs.servic
 """
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from portal.core.modules import (
     add_compound_panel,
@@ -34,6 +33,7 @@ from portal.core.modules import (
     add_task,
     add_todos,
 )
+from portal.core.translations import lazy_gettext as _l
 
 TASK_EVERY = 300  # seconds between reminder and follow-up runs
 

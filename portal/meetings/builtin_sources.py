@@ -5,9 +5,9 @@ of earlier meetings carried over."""
 from __future__ import annotations
 
 from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings.models import Meeting, Proposal, Resolution, ResolutionStatus
 from portal.meetings.sources import register_agenda_source

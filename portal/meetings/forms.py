@@ -3,11 +3,11 @@ field a refusal concerns (the names here match). Times are typed as local (Asia/
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from portal.core.clock import TZ
 from portal.core.forms import Form, int_or_none, strip, too_long
+from portal.core.translations import lazy_gettext as _l
 from portal.meetings.models import MeetingKind
 
 KIND_LABELS = {MeetingKind.REGULAR: _l("例会"), MeetingKind.AD_HOC: _l("临时会议")}

@@ -8,11 +8,11 @@ one wins, the other gets a Conflict and tries again on the fresh state.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.clock import now_utc
 from portal.core.errors import Conflict, RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings.models import Answer, Confirmation, Meeting, MinutesVersion, Party
 from portal.meetings.notices import ANSWER_NOW, CONFIRM_NOW

@@ -6,8 +6,8 @@
 from datetime import datetime
 
 from flask_babel import format_datetime
-from flask_babel import lazy_gettext as _l
 
+from portal.core.translations import lazy_gettext as _l
 from portal.notifications import register_formatters, register_messages
 
 MESSAGES = {

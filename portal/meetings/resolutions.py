@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.clock import now_utc, today
 from portal.core.errors import Conflict, RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings import sources
 from portal.meetings.models import AgendaItem, Meeting, Resolution, ResolutionStatus, ResolutionUpdate

@@ -12,11 +12,11 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.clock import TZ, today
 from portal.core.errors import RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings.models import AgendaItem, CycleStage, Invitee, Meeting, MeetingKind, ServiceDayStage
 from portal.meetings.permissions import convener_communities, manages

@@ -12,11 +12,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, union
 
 from portal.core.clock import TZ, aware, now_utc, today
 from portal.core.errors import RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings import sources
 from portal.meetings.models import (

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.clock import aware, now_utc
 from portal.core.errors import RuleError
 from portal.core.permissions import rule
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings.known import UNKNOWN, known
 from portal.meetings.models import Attendance, MeetingStatus, MinutesVersion

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 
 from portal.core.clock import now_utc, today
 from portal.core.modules import Todo
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings.models import (
     Answer,

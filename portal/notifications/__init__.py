@@ -4,10 +4,10 @@ with services.notify; `init_app` keeps the bell current after htmx actions."""
 from __future__ import annotations
 
 from flask import Flask, g, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.modules import add_nav
+from portal.core.translations import lazy_gettext as _l
 from portal.notifications.registry import register_formatters, register_messages
 
 __all__ = ["EVENT", "init_app", "register_formatters", "register_messages"]

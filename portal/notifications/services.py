@@ -12,12 +12,12 @@ import logging
 import math
 import re
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from portal.core.models import utcnow
 from portal.core.transaction import on_commit
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.notifications import registry
 from portal.notifications.channels import deliver

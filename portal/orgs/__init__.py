@@ -2,10 +2,10 @@
 positions and contracts; the scope every other module's permissions build on."""
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from portal.core.modules import add_home_panel, add_indicators, add_nav, add_report_sheet
+from portal.core.translations import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:

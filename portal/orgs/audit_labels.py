@@ -1,8 +1,7 @@
 """The words a street administrator reads in the audit log for the structure's entries."""
 
-from flask_babel import lazy_gettext as _l
-
 from portal.core.audit import register_audit_labels
+from portal.core.translations import lazy_gettext as _l
 
 ACTIONS = {
     "community.created": _l("新建社区"), "community.updated": _l("修改社区"),

@@ -2,7 +2,6 @@
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -26,6 +25,7 @@ from portal.core.forms import (
     id_choices,
     strip,
 )
+from portal.core.translations import lazy_gettext as _l
 
 
 class CommunityForm(Form):

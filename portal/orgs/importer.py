@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from xml.parsers import expat
 
-from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.core.audit import audit
 from portal.core.errors import RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import Building, Compound, Household
 

@@ -11,7 +11,6 @@ from dataclasses import field as dataclass_field
 from types import SimpleNamespace
 
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from portal.auth import services as auth_services
@@ -19,6 +18,7 @@ from portal.auth.models import User
 from portal.auth.passwords import password_problem
 from portal.core.audit import audit
 from portal.core.clock import today
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import Community, Compound, Organisation, OrgKind, Position, Role
 from portal.orgs.services import RuleError

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import has_request_context, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.core.audit import audit
 from portal.core.errors import RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import (
     Building,

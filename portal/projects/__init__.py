@@ -2,7 +2,6 @@
 fulfil, and the monthly service record. DOMAIN.md, Workflow 4."""
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from portal.core.modules import (
     add_compound_panel,
@@ -14,6 +13,7 @@ from portal.core.modules import (
     add_task,
     add_todos,
 )
+from portal.core.translations import lazy_gettext as _l
 
 SWEEP_EVERY = 3600  # seconds between looks for wishes nobody claimed for 14 days
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from portal.core.clock import aware, now_utc
 from portal.core.errors import RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import Compound
 from portal.projects import project_services as ps

@@ -1,6 +1,5 @@
 """Forms of the co-construction module: they check shape only; the services decide what is allowed."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from portal.core.forms import PHONE, Form, int_or_none, strip, too_long
+from portal.core.translations import lazy_gettext as _l
 from portal.orgs.forms import ImportForm
 from portal.projects.labels import (
     DEMAND_CATEGORY_LABELS,

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.core.errors import RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.importer import PHONE_RE, check_archive
 from portal.projects.labels import RESOURCE_KIND_LABELS

@@ -1,6 +1,6 @@
 """Words for the module's codes, in the reader's language."""
 
-from flask_babel import lazy_gettext as _l
+from portal.core.translations import lazy_gettext as _l
 
 WISH_STATUS_LABELS = {
     "open": _l("待认领"),

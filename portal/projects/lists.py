@@ -6,10 +6,10 @@ A demand is matched once a live project takes it up; a resource is used once a l
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from portal.core.errors import RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import Compound
 from portal.projects.models import (

@@ -17,12 +17,12 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 
 from portal.core.errors import RuleError
 from portal.core.transaction import on_rollback
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.projects.models import Wish, WishPhoto
 

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.clock import today
 from portal.core.errors import Conflict, RuleError
 from portal.core.permissions import rule
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.orgs.models import Building, Compound, HouseholdMember, Organisation, Position, Role

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.core.clock import today
 from portal.core.errors import RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import Compound, Role
 from portal.orgs.permissions import scope_of

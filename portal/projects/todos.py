@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from portal.core.clock import today
 from portal.core.modules import Todo
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import Compound, Role
 from portal.orgs.permissions import scope_of

@@ -1,7 +1,6 @@
 """Repair requests and residents' demands (报修/诉求): the 五单 loop."""
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from portal.core.audit import register_audit_labels
 from portal.core.modules import (
@@ -16,6 +15,7 @@ from portal.core.modules import (
     add_task,
     add_todos,
 )
+from portal.core.translations import lazy_gettext as _l
 
 SWEEP_EVERY = 300  # seconds between automatic sweeps in a web process without cron
 ORPHANS_EVERY = 3600  # seconds between looks for photo files a crashed request left behind

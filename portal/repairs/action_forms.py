@@ -5,11 +5,11 @@ required for it, is decided by portal.repairs.services, whose WorkflowError name
 concerns — the field names here match those names. Every form carries the request's `version`.
 """
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from portal.core.forms import ContextChoices, Form, int_or_none, strip, too_long
+from portal.core.translations import lazy_gettext as _l
 from portal.repairs.labels import KIND_LABELS
 from portal.repairs.models import Kind
 

@@ -5,11 +5,11 @@ description, urgency, photos. Staff filing on a resident's behalf also pick the 
 building and room, the channel the request came in by and the contact person.
 """
 
-from flask_babel import lazy_gettext as _l
 from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from portal.core.forms import PHONE, Form, int_or_none, strip
+from portal.core.translations import lazy_gettext as _l
 from portal.repairs.labels import CATEGORY_LABELS, CHANNEL_LABELS, URGENCY_LABELS
 from portal.repairs.models import CATEGORIES, CHANNELS, URGENCIES
 

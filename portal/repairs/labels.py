@@ -1,9 +1,9 @@
 """What the screens call each code, in the user's language: one entry per enum member
 (tests/core/test_enums.py checks that none is missing)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from portal.core.translations import lazy_gettext as _l
 from portal.repairs.models import Category, Channel, Kind, Level, Status, Urgency
 
 CATEGORY_LABELS = {

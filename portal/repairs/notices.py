@@ -3,8 +3,7 @@
 Keys are stored in the database: rename one only together with a data migration.
 """
 
-from flask_babel import lazy_gettext as _l
-
+from portal.core.translations import lazy_gettext as _l
 from portal.notifications import register_formatters, register_messages
 from portal.repairs.labels import CATEGORY_LABELS, KIND_LABELS
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.clock import now_utc
 from portal.core.errors import Conflict, RuleError
 from portal.core.permissions import rule
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.notifications.services import notify, settle
 from portal.orgs.models import Compound

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, select
 
 from portal.core.clock import now_utc
 from portal.core.modules import Todo
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.permissions import scope_of
 from portal.repairs.models import RepairRequest, Status

@@ -1,7 +1,6 @@
 """Satisfaction surveys (满意度测评): one anonymous answer per household, by phone, code or paper."""
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from portal.core.modules import (
     add_company_panel,
@@ -13,6 +12,7 @@ from portal.core.modules import (
     add_task,
     add_todos,
 )
+from portal.core.translations import lazy_gettext as _l
 
 ANNOUNCE_EVERY = 300  # seconds between looks for campaigns that closed by their end time
 REORDER_EVERY = 3600  # seconds between rewrites of the anonymous tables in key order (PostgreSQL)

@@ -23,10 +23,10 @@ which returns nothing under k = 5, so a hidden breakdown can never be put on an 
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from portal.core.errors import RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.permissions import scope_of
 from portal.surveys.labels import DIMENSION_LABELS

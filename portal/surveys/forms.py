@@ -1,7 +1,6 @@
 """The shape of the survey forms; what is allowed is decided in services. The answer forms are built
 from the survey's questions (services.parse_answers), so only their CSRF token is a WTForms field."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.core.forms import REQUIRED, ContextChoices, Form, int_or_none, strip, too_long
+from portal.core.translations import lazy_gettext as _l
 from portal.surveys.labels import DIMENSION_LABELS, KIND_LABELS
 from portal.surveys.models import Dimension, QuestionKind
 

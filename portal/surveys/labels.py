@@ -1,6 +1,6 @@
 """Words for the codes, in the reader's language."""
 
-from flask_babel import lazy_gettext as _l
+from portal.core.translations import lazy_gettext as _l
 
 KIND_LABELS = {
     "rating": _l("评分（1–5分）"),

@@ -1,7 +1,6 @@
 """Notification texts of the surveys module (keys are stored: rename only with a data migration)."""
 
-from flask_babel import lazy_gettext as _l
-
+from portal.core.translations import lazy_gettext as _l
 from portal.notifications import register_messages
 
 MESSAGES = {

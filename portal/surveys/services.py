@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.core.clock import TZ, aware, now_utc, today
 from portal.core.errors import RuleError
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.orgs.models import Building, Compound, Household, HouseholdMember

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
 from portal.core.clock import now_utc
 from portal.core.modules import Todo
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import Building, Household
 from portal.orgs.permissions import STAFF_ROLES, scope_of

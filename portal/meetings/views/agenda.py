@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.core.errors import RuleError
 from portal.core.params import parse_id
 from portal.core.rendering import hx_redirect
 from portal.core.transaction import refusals
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings import forms, services, sources
 from portal.meetings.models import AgendaItem

@@ -4,12 +4,12 @@ page) → the service decides (a refusal lands beside its field, nothing saved) 
 from __future__ import annotations
 
 from flask import flash, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.errors import Conflict
 from portal.core.rendering import form_status, hx_redirect
 from portal.core.transaction import refusals
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings.permissions import get_meeting_or_404
 from portal.meetings.steps import may_ever

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from portal.core.errors import RuleError
 from portal.core.permissions import require
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings import forms, series, services
 from portal.meetings.permissions import convener_communities, convener_compounds, get_meeting_or_404, manages

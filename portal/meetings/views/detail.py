@@ -33,7 +33,7 @@ from portal.meetings.views import bp
 
 
 def party_labels():
-    from flask_babel import lazy_gettext as _l
+    from portal.core.translations import lazy_gettext as _l
 
     return {Party.PARTY: _l("1：党组织"), Party.RESIDENTS: _l("居委会"), Party.OWNERS: _l("业委会"),
             Party.PROPERTY: _l("物业企业"), Party.OTHER: _l("X：其他")}

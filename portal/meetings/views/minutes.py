@@ -4,12 +4,12 @@ correction, correct locked minutes as a new version; disclosure and the printabl
 from __future__ import annotations
 
 from flask import abort, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.core.errors import RuleError
 from portal.core.permissions import require
 from portal.core.rendering import render
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings import forms, minutes, services
 from portal.meetings.models import Attendance, Confirmation, Invitee, Resolution

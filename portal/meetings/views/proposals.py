@@ -4,7 +4,6 @@ a meeting's agenda or declines it with a reason the resident reads."""
 from __future__ import annotations
 
 from flask import flash, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,6 +13,7 @@ from portal.core.paging import paginate
 from portal.core.permissions import require
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings import forms, services
 from portal.meetings.models import Meeting, MeetingStatus, Proposal

@@ -4,7 +4,6 @@ updates and completion."""
 from __future__ import annotations
 
 from flask import flash, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
@@ -15,6 +14,7 @@ from portal.core.params import parse_day, parse_id
 from portal.core.permissions import require
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings import forms, resolutions, sources
 from portal.meetings.models import Meeting, Resolution, ResolutionStatus

@@ -8,12 +8,12 @@ import io
 
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.core.errors import RuleError
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import limiter
 from portal.meetings import forms, services
 from portal.meetings.permissions import get_meeting_or_404, is_invitee, manages

@@ -3,7 +3,6 @@ edits, linking residents' accounts, spreadsheet import, and a resident's own hom
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -16,6 +15,7 @@ from portal.core.params import parse_id
 from portal.core.permissions import can, require
 from portal.core.rendering import form_status, hx_redirect, render, wanted_block
 from portal.core.transaction import refusals
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import HouseholdForm, ImportForm, MemberForm

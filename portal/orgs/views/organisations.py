@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -19,6 +18,7 @@ from portal.core.params import coerce_id, parse_id
 from portal.core.permissions import require
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.core.transaction import refusals
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs import people_services, services
 from portal.orgs.forms import EndPositionForm, OrganisationForm, PositionForm

@@ -8,13 +8,13 @@ people claiming at once meet at the database: the loser is told it was just clai
 from io import BytesIO
 
 from flask import abort, flash, request, send_file, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.security import safe_join
 
 from portal.core.errors import RuleError
 from portal.core.rendering import form_status, hx_redirect
 from portal.core.transaction import refusals
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.projects import services
 from portal.projects.forms import FORMS

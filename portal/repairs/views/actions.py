@@ -8,12 +8,12 @@ conflict and the fresh request.
 
 from flask import flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.auth.models import User
 from portal.core.rendering import form_status, hx_redirect
 from portal.core.transaction import refusals
+from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.repairs import services
 from portal.repairs.action_forms import FORMS

@@ -160,12 +160,17 @@ class Row:
         return None if self.hidden else round(100 * self.satisfied / self.answers, 1)
 
 
-def _overall():
-    """Answers and ratings of 4 or 5 to the overall question, per (campaign, compound)."""
+def _overall(*conditions):
+    """Answers and ratings of 4 or 5 to the overall question, per (campaign, compound), for the
+    campaign-compounds matching `conditions` (those the caller joins it to): the answers are narrowed by
+    campaign and by compound first, so the cost follows the rows asked for, not every answer ever given."""
+    chosen = (select(CampaignCompound.campaign_id).join(Campaign, Campaign.id == CampaignCompound.campaign_id)
+              .where(*conditions))
     return (select(Answer.campaign_id, Answer.compound_id, func.count().label("n"),
                    func.count().filter(AnswerItem.rating >= 4).label("good"))
             .join(AnswerItem, AnswerItem.answer_id == Answer.id).join(Question, Question.id == AnswerItem.question_id)
-            .where(Question.dimension == Dimension.OVERALL)
+            .where(Question.dimension == Dimension.OVERALL, Answer.campaign_id.in_(chosen),
+                   Answer.compound_id.in_(chosen.with_only_columns(CampaignCompound.compound_id)))
             .group_by(Answer.campaign_id, Answer.compound_id).subquery())
 
 
@@ -192,7 +197,7 @@ def participants_of(campaign_id, compound_id):
 
 def satisfaction_rows(*conditions) -> list[Row]:
     """满意率 per (campaign, compound) for the campaign-compounds matching `conditions`, in one query."""
-    overall = _overall()
+    overall = _overall(*conditions)
     rows = db.session.execute(
         select(CampaignCompound.campaign_id, CampaignCompound.compound_id, CampaignCompound.company_id,
                func.coalesce(overall.c.n, 0), func.coalesce(overall.c.good, 0))
@@ -210,7 +215,7 @@ def below_target_rows(*conditions):
     Row.satisfaction is round(100 * good / n, 1) for n >= K_MIN; it is below a whole TARGET exactly when
     100 * good / n < TARGET - 0.05, that is 2000 * good < (20 * TARGET - 1) * n, compared in integers
     (a quotient of small integers never lands on the rounding edge's other side)."""
-    overall = _overall()
+    overall = _overall(*conditions)
     return (select(CampaignCompound.campaign_id)
             .join(Campaign, Campaign.id == CampaignCompound.campaign_id)
             .join(overall, (overall.c.campaign_id == CampaignCompound.campaign_id)

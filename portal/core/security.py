@@ -49,6 +49,11 @@ def _login_again():
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
+#: seconds between two writes of "last seen": the idle timeout is half an hour, and a session left
+#: unchanged is not signed and sent again with every answer
+SEEN_EVERY = 60
+
+
 def enforce_session_timeouts():
     """Idle and absolute timeouts: an abandoned phone in a lobby does not stay logged in."""
     if not current_user.is_authenticated:
@@ -62,6 +67,6 @@ def enforce_session_timeouts():
         session.clear()
         flash(_("您的登录已超时，请重新登录。"), "warning")
         return _login_again()
-    if not _is_background():
+    if now - seen >= SEEN_EVERY and not _is_background():
         session["_seen"] = now
     return None

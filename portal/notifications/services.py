@@ -104,9 +104,10 @@ def unread_count(user) -> int:
 def unread_summary(user) -> tuple[int, Notification | None]:
     """How many are unread (up to UNREAD_CAP) and the newest of them, in one query (the bell shows both
     on every page)."""
-    newest = aliased(Notification, _unread(user).subquery())
-    row = db.session.execute(
-        select(newest, func.count().over().label("unread")).order_by(newest.created_at.desc(), newest.id.desc()).limit(1)
+    unread = _unread(user).subquery()
+    row = db.session.execute(  # ordered by the subquery's columns: the aliased entity's would be adapted anew
+        select(aliased(Notification, unread), func.count().over().label("unread"))
+        .order_by(unread.c.created_at.desc(), unread.c.id.desc()).limit(1)
     ).first()
     return (row.unread, row[0]) if row else (0, None)
 

@@ -144,6 +144,22 @@ def test_idle_timeout_logs_out(client, world):
     assert response.status_code == 302 and "/auth/login" in response.location
 
 
+def test_last_seen_is_written_at_most_once_a_minute(client, world):
+    """Pages opened within a minute of the last write leave the session as it is, so the answer carries
+    no new session cookie; after a minute the time is moved on."""
+    login_as(client, world["users"][Role.RESIDENT])
+    client.get("/")
+    response = client.get("/")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with client.session_transaction() as s:
+        s["_seen"] = s["_seen"] - 61
+        seen = s["_seen"]
+    response = client.get("/")
+    assert "session=" in response.headers.get("Set-Cookie", "")
+    with client.session_transaction() as s:
+        assert s["_seen"] > seen + 60
+
+
 def test_the_bells_poll_does_not_keep_an_unattended_tab_logged_in(client, world):
     """Background polls are not activity: the idle clock runs on, and the poll that finds the session
     expired sends the whole page to the login (not a login form inside the bell)."""

@@ -12,8 +12,7 @@ import logging
 import math
 import re
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, literal_column, select, update
 
 from portal.core.models import utcnow
 from portal.core.transaction import on_commit
@@ -104,11 +103,10 @@ def unread_count(user) -> int:
 def unread_summary(user) -> tuple[int, Notification | None]:
     """How many are unread (up to UNREAD_CAP) and the newest of them, in one query (the bell shows both
     on every page)."""
-    unread = _unread(user).subquery()
-    row = db.session.execute(  # ordered by the subquery's columns: the aliased entity's would be adapted anew
-        select(aliased(Notification, unread), func.count().over().label("unread"))
-        .order_by(unread.c.created_at.desc(), unread.c.id.desc()).limit(1)
-    ).first()
+    # The newest row with the capped count beside it; no aliased entity, whose adaptation is rebuilt per call.
+    counted = select(func.count()).select_from(
+        _unread(user).with_only_columns(literal_column("1"), maintain_column_froms=True).subquery())
+    row = db.session.execute(_unread(user).limit(1).add_columns(counted.scalar_subquery().label("unread"))).first()
     return (row.unread, row[0]) if row else (0, None)
 
 

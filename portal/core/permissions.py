@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort
+from flask.globals import _cv_app  # Flask 3.1 (pinned): the app context without the proxy's lookups
+from flask_login import current_user
+from werkzeug.local import LocalProxy
 
 Rule = Callable[[object, object], bool]
 _RULES: dict[str, Rule] = {}
@@ -47,8 +50,16 @@ def can(user, name: str, obj=None) -> bool:
 
 def unproxied(user):
     """The user behind Flask-Login's `current_user` proxy: a rule reads the user many times, and each
-    read through the proxy looks the user up again."""
-    return user._get_current_object() if hasattr(user, "_get_current_object") else user
+    read through the proxy looks the user up again. Once loaded, the user is read from where
+    Flask-Login keeps it (`g._login_user`) without the proxy's own lookups."""
+    if not isinstance(user, LocalProxy):
+        return user
+    if user is current_user:
+        context = _cv_app.get(None)
+        loaded = context.g.__dict__.get("_login_user") if context is not None else None
+        if loaded is not None:
+            return loaded
+    return user._get_current_object()
 
 
 def require(user, name: str, obj=None) -> None:

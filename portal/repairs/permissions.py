@@ -11,7 +11,7 @@ from flask import abort
 from sqlalchemy import and_, or_, select, true
 
 from portal.core.clock import now_utc, today
-from portal.core.permissions import rule
+from portal.core.permissions import rule, unproxied
 from portal.extensions import db
 from portal.orgs.models import Compound, Organisation, OrgKind, Position, Role, ServiceContract
 from portal.orgs.permissions import COMMUNITY_ROLES, PERSONAL_DATA_ROLES, PROPERTY_ROLES, scope_of
@@ -267,6 +267,7 @@ def personal_compound_ids(user) -> set[int]:
 def sees_personal(user, req: RepairRequest, personal_compounds: set[int] | None = None) -> bool:
     """Those who act on the request (the handler, whoever filed it, the requester's household) and the
     personal-data roles of its compound; everyone else sees the room and phone masked."""
+    user = unproxied(user)
     if personal_compounds is None:
         personal_compounds = personal_compound_ids(user)
     scope = scope_of(user)

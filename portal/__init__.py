@@ -5,13 +5,12 @@ function registers the module's blueprint, CLI commands, periodic tasks, navigat
 home-page to-dos and indicators (see README.md, "The module contract"). Adding a module is one line.
 """
 
-from functools import lru_cache
 from importlib import import_module
 from pathlib import Path
 
 from babel import Locale
 from flask import Flask, has_request_context, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -19,7 +18,7 @@ from sqlalchemy.engine import Engine
 from portal.config import Config
 from portal.core.bodies import refuse_json_bodies
 from portal.core.clock import aware, local_numeric
-from portal.core.translations import keep_catalogue_per_request
+from portal.core.translations import current_locale, keep_catalogue_per_request, parsed_locale
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,28 +33,16 @@ def select_locale() -> Locale:
 
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and services run in the default language
-        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+        return parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get("locale")
     if chosen in languages:
-        return _locale(chosen)
+        return parsed_locale(chosen)
     user = unproxied(current_user)
     if user is not None and user.is_authenticated and user.locale in languages:
-        return _locale(user.locale)
-    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+        return parsed_locale(user.locale)
+    return parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-@lru_cache(maxsize=8)
-def _locale(name: str) -> Locale:
-    return Locale.parse(name)
-
-
-def current_locale() -> str:
-    """The name ("zh_CN", "en") of the language this page is written in: Flask-Babel's, which
-    `force_locale` follows (Babel itself calls zh_CN "zh_Hans_CN")."""
-    from flask import current_app
-
-    locale = get_locale() or select_locale()
-    return next((name for name in current_app.config["LANGUAGES"] if _locale(name) == locale), str(locale))
 
 
 @event.listens_for(Engine, "connect")

@@ -9,9 +9,12 @@ catalogue it found for the rest of the request, for as long as the locale is the
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from flask import Flask
 from flask.globals import _cv_app  # Flask 3.1 (pinned): the app context without LocalProxy's lookups
-from flask_babel import Babel, Domain
+from flask_babel import Babel, Domain, get_locale
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -99,3 +102,18 @@ def _kept(translations) -> dict:
     except AttributeError:
         translations.portal_markup = {}
         return translations.portal_markup
+
+
+@lru_cache(maxsize=8)
+def parsed_locale(name: str) -> Locale:
+    """The `Locale` of a configured language name, parsed once (Flask-Babel would parse it per request)."""
+    return Locale.parse(name)
+
+
+def current_locale() -> str:
+    """The name ("zh_CN", "en") of the language this page is written in: Flask-Babel's, which
+    `force_locale` follows (Babel itself calls zh_CN "zh_Hans_CN")."""
+    from flask import current_app
+
+    locale = get_locale() or parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return next((name for name in current_app.config["LANGUAGES"] if parsed_locale(name) == locale), str(locale))

@@ -25,6 +25,7 @@ from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, Kind, RepairRequest, Status
 from portal.repairs.permissions import personal_compound_ids, sees_personal
 from portal.repairs.queries import MINE, NOT_CLOSED, page_rows, visible_requests
+from portal.repairs.rows import queue_rows
 from portal.repairs.views import bp
 
 
@@ -85,8 +86,10 @@ def queue():
     compounds = id_choices(db.session.execute(
         select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids)).order_by(Compound.name)))
     may_file = can(current_user, "repairs.file") and "repairs.new" in current_app.view_functions
-    return render("repairs/queue.html", "results", page=page, now=now, new_since=now - timedelta(hours=24),
-                  staff_view=bool(scope.roles - {Role.RESIDENT}), q=q, filters=filters, compounds=compounds,
-                  personal={r.id for r in page.items if sees_personal(current_user, r, personal)},
+    staff_view = bool(scope.roles - {Role.RESIDENT})
+    rows = queue_rows(page.items, personal={r.id for r in page.items if sees_personal(current_user, r, personal)},
+                      staff_view=staff_view, now=now, new_since=now - timedelta(hours=24))
+    return render("repairs/queue.html", "results", page=page, rows=rows,
+                  staff_view=staff_view, q=q, filters=filters, compounds=compounds,
                   may_file=may_file, personal_search=bool(personal), labels=labels, categories=CATEGORIES, kinds=Kind.ALL, statuses=NOT_CLOSED,
                   closed=closed, tab_urls={"open": _tab_url(False), "closed": _tab_url(True)})

@@ -1,0 +1,38 @@
+"""The queue's rows, drawn once and kept (core.kept) under every value a row shows.
+
+A manager reloads the same open work all day; the rows' HTML only changes when a request, its
+handler, its home or the clock (overdue, "new") does, and each of those is in the key. The macro
+`queue_row` in templates/repairs/_queue_macros.html draws a row: a value it starts to show must be
+added to `row_key` (tests/repairs/test_rows.py changes each value and expects another row).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from markupsafe import Markup
+
+from portal.core.clock import aware
+from portal.core.kept import kept_html
+from portal.repairs import labels
+from portal.repairs.models import RepairRequest, Status
+
+
+def row_key(req: RepairRequest, personal: bool, staff_view: bool, now: datetime, new_since: datetime) -> tuple:
+    """Everything `queue_row` shows of `req` for this reader at `now`."""
+    household = req.household
+    return (req.id, req.status, req.category, req.kind, req.description, req.created_at, req.due_at, req.place,
+            req.compound.name,
+            (household.unit, household.room, household.building.name) if household is not None else None,
+            req.handler.name if req.handler is not None else None,
+            req.is_overdue(now), req.status == Status.SUBMITTED and aware(req.created_at) >= new_since,
+            personal, staff_view)
+
+
+def queue_rows(items, *, personal: set[int], staff_view: bool, now: datetime, new_since: datetime) -> list[Markup]:
+    """The rendered rows of a queue page, in order."""
+    draw = current_app.jinja_env.get_template("repairs/_queue_macros.html").module.queue_row
+    return [kept_html("repairs.queue_row", row_key(req, req.id in personal, staff_view, now, new_since),
+                      lambda req=req: draw(req, req.id in personal, staff_view, labels, now, new_since))
+            for req in items]

@@ -36,3 +36,16 @@ def queue_rows(items, *, personal: set[int], staff_view: bool, now: datetime, ne
     return [kept_html("repairs.queue_row", row_key(req, req.id in personal, staff_view, now, new_since),
                       lambda req=req: draw(req, req.id in personal, staff_view, labels, now, new_since))
             for req in items]
+
+
+def board_items(rows, summaries: dict[int, str], photos: dict[int, list]) -> list[Markup]:
+    """The rendered items of a board page: closed requests, which rarely change, kept under all the
+    row's columns, its summary and its photos (the macro draws from nothing else)."""
+    draw = current_app.jinja_env.get_template("repairs/_board_macros.html").module.board_item
+    items = []
+    for row in rows:
+        summary, shots = summaries.get(row.id), photos.get(row.id, [])
+        key = (tuple(row), summary, tuple((shot.id, shot.width, shot.height) for shot in shots))
+        items.append(kept_html("repairs.board_item", key,
+                               lambda row=row, summary=summary, shots=shots: draw(row, summary, shots, labels)))
+    return items

@@ -103,3 +103,36 @@ def test_the_queue_reuses_its_rows(app, client, repair_world):
     misses = pieces.misses
     assert client.get("/repairs/").get_data(as_text=True).count("<tr data-request") == first.count("<tr data-request") == 3
     assert pieces.misses == misses and pieces.hits >= 3
+
+
+def test_a_board_item_is_drawn_again_when_any_of_its_values_changes(app):
+    """The board's kept items are keyed by all of the row's columns, its summary and its photos: the
+    macro must draw from nothing else, so each changed value gives the freshly drawn item."""
+    from collections import namedtuple
+    from datetime import datetime
+
+    from portal.repairs.rows import board_items
+
+    Item = namedtuple("Item", "id category place household_id building created_at closed_at result_note rating "
+                              "satisfied close_reason public_text")
+    Shot = namedtuple("Shot", "id request_id width height")
+    base = Item(7, "water_power", None, 3, "1栋", datetime(2026, 3, 1, 2), datetime(2026, 3, 2, 4), "换了阀门",
+                4, True, "evaluated", None)
+    changes = [base._replace(id=8), base._replace(category="heating"), base._replace(household_id=None, place="北门"),
+               base._replace(building="2栋"), base._replace(created_at=datetime(2026, 2, 1, 2)),
+               base._replace(closed_at=datetime(2026, 3, 5, 4)), base._replace(result_note="换了水管"),
+               base._replace(rating=2), base._replace(satisfied=False), base._replace(rating=None, satisfied=None),
+               base._replace(rating=None, satisfied=None, close_reason="not_evaluated")]
+    draw = app.jinja_env.get_template("repairs/_board_macros.html").module.board_item
+    with app.test_request_context("/repairs/board"):
+        seen = set()
+        for item in [base, *changes]:
+            kept = str(board_items([item], {}, {})[0])
+            assert kept == str(draw(item, None, [], labels))
+            seen.add(kept)
+        assert len(seen) == 1 + len(changes)
+        with_summary = str(board_items([base], {7: "水管漏了"}, {})[0])
+        with_photo = str(board_items([base], {}, {7: [Shot(5, 7, 640, 480)]})[0])
+        bigger = str(board_items([base], {}, {7: [Shot(5, 7, 320, 480)]})[0])
+        assert len({with_summary, with_photo, bigger} | seen) == len(seen) + 3
+        assert "水管漏了" in with_summary and 'height="120"' in with_photo and 'height="240"' in bigger

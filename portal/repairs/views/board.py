@@ -25,6 +25,7 @@ from portal.orgs.permissions import scope_of
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, RepairRequest, RequestPhoto, Status
 from portal.repairs.queries import FIGURES_DAYS, closed_figures
+from portal.repairs.rows import board_items
 from portal.repairs.services import summary
 from portal.repairs.views import bp
 
@@ -81,6 +82,5 @@ def board():
             photos.setdefault(row.request_id, []).append(row)
     summaries = {row.id: summary(row.public_text, 20) for row in page.items if row.public_text}
     return render("repairs/board.html", "board", compound=compound, choices=choices, category=category,
-                  summaries=summaries,
-                  page=page, photos=photos, figures=closed_figures(compound.id, now_utc()),
+                  items=board_items(page.items, summaries, photos), page=page, figures=closed_figures(compound.id, now_utc()),
                   labels=labels, categories=CATEGORIES, days=FIGURES_DAYS)

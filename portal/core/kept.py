@@ -2,7 +2,7 @@
 
 A list row is a pure function of a few values: the record's fields it displays, the names beside
 them, the reader's language and what the reader may see of it. A module that draws its rows through
-`kept_html` passes exactly those values as the key, so a kept row can never be stale — any change is
+`kept_drawer` passes exactly those values as the key, so a kept row can never be stale — any change is
 a different key, and the old entry simply ages out. What it saves is the template work (escaping,
 filters, macros, translations), which is most of a list page's time once its queries are few.
 
@@ -59,7 +59,9 @@ def kept_pieces() -> KeptHtml:
     return current_app.extensions.setdefault("portal.kept_html", KeptHtml(current_app.config.get("KEPT_HTML_SIZE", SIZE)))
 
 
-def kept_html(kind: str, key: tuple, draw: Callable[[], Markup]) -> Markup:
-    """`draw()`'s output, kept under (kind, language, root, *key); `key` must hold every value `draw`
-    shows — the caller's test should change each one and see the output change."""
-    return kept_pieces().get((kind, current_locale(), request.script_root, *key), draw)
+def kept_drawer(kind: str) -> Callable[[tuple, Callable[[], Markup]], Markup]:
+    """`keep(key, draw)` for one page's pieces of `kind`: `draw()`'s output, kept under (kind, language,
+    root, *key). `key` must hold every value `draw` shows — the module's test should change each one
+    and see the output change."""
+    pieces, prefix = kept_pieces(), (kind, current_locale(), request.script_root)
+    return lambda key, draw: pieces.get((*prefix, *key), draw)

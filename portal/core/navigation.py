@@ -11,5 +11,5 @@ def navigation_for(user) -> list[tuple[str, str, str]]:
     if not getattr(user, "is_authenticated", False):
         return []
     entries = sorted(registry().nav, key=lambda entry: entry.order)
-    return [(e.endpoint, e.label, e.key) for e in entries
-            if e.endpoint in current_app.view_functions and can(user, e.rule)]
+    views = current_app.view_functions
+    return [(e.endpoint, e.label, e.key) for e in entries if e.endpoint in views and can(user, e.rule)]

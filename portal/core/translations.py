@@ -116,4 +116,11 @@ def current_locale() -> str:
     from flask import current_app
 
     locale = get_locale() or parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
-    return next((name for name in current_app.config["LANGUAGES"] if parsed_locale(name) == locale), str(locale))
+    name = _NAMES.get(locale)
+    if name is None:
+        name = _NAMES[locale] = next((name for name in current_app.config["LANGUAGES"] if parsed_locale(name) == locale),
+                                     str(locale))
+    return name
+
+
+_NAMES: dict[Locale, str] = {}

@@ -14,7 +14,7 @@ from flask import current_app
 from markupsafe import Markup
 
 from portal.core.clock import aware
-from portal.core.kept import kept_html
+from portal.core.kept import kept_drawer
 from portal.repairs import labels
 from portal.repairs.models import RepairRequest, Status
 
@@ -33,8 +33,9 @@ def row_key(req: RepairRequest, personal: bool, staff_view: bool, now: datetime,
 def queue_rows(items, *, personal: set[int], staff_view: bool, now: datetime, new_since: datetime) -> list[Markup]:
     """The rendered rows of a queue page, in order."""
     draw = current_app.jinja_env.get_template("repairs/_queue_macros.html").module.queue_row
-    return [kept_html("repairs.queue_row", row_key(req, req.id in personal, staff_view, now, new_since),
-                      lambda req=req: draw(req, req.id in personal, staff_view, labels, now, new_since))
+    keep = kept_drawer("repairs.queue_row")
+    return [keep(row_key(req, req.id in personal, staff_view, now, new_since),
+                 lambda req=req: draw(req, req.id in personal, staff_view, labels, now, new_since))
             for req in items]
 
 
@@ -42,10 +43,10 @@ def board_items(rows, summaries: dict[int, str], photos: dict[int, list]) -> lis
     """The rendered items of a board page: closed requests, which rarely change, kept under all the
     row's columns, its summary and its photos (the macro draws from nothing else)."""
     draw = current_app.jinja_env.get_template("repairs/_board_macros.html").module.board_item
+    keep = kept_drawer("repairs.board_item")
     items = []
     for row in rows:
         summary, shots = summaries.get(row.id), photos.get(row.id, [])
         key = (tuple(row), summary, tuple((shot.id, shot.width, shot.height) for shot in shots))
-        items.append(kept_html("repairs.board_item", key,
-                               lambda row=row, summary=summary, shots=shots: draw(row, summary, shots, labels)))
+        items.append(keep(key, lambda row=row, summary=summary, shots=shots: draw(row, summary, shots, labels)))
     return items

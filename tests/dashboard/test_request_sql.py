@@ -16,6 +16,7 @@ from portal.core.indicators import Period, PeriodKind, months_of, rate
 from portal.extensions import db
 from portal.repairs.indicators import SATISFIED, area_condition, received_in, requests_section
 from portal.repairs.models import RepairRequest, Status
+from tests.conftest import login_as, queries_for
 from tests.dashboard.test_figures import _area, _request, town  # noqa: F401  (the hand-built community)
 
 SPRING = Period(PeriodKind.CUSTOM, date(2026, 2, 15), date(2026, 4, 30))
@@ -99,3 +100,37 @@ def test_months_are_local_even_when_utc_says_otherwise(town):  # noqa: F811
                  created=datetime.combine(day, datetime.min.time(), TZ) + timedelta(minutes=1))
     db.session.commit()
     assert _sql_figures(area, SPRING)[2] == _python_figures(area, SPRING)[2] == [None, 100.0, 100.0]
+
+
+def test_closed_requests_count_by_when_they_were_received_not_closed(town):  # noqa: F811
+    """The section reads closed requests by their closing time from the period's start on: one received
+    in the period and closed long after it counts, one received before and closed in it does not, and
+    one stored closed without a closing time (hand-made data) still counts."""
+    c1, by = town["compounds"][0], town["admin"]
+    inside = datetime(2026, 3, 10, 9, 0, tzinfo=TZ)
+    late = _request(c1, by, created=inside, status=Status.CLOSED, rating=5, resolved_hours=2)
+    late.closed_at = datetime(2026, 9, 1, tzinfo=UTC)
+    early = _request(c1, by, created=datetime(2026, 2, 14, 23, 0, tzinfo=TZ), status=Status.CLOSED, rating=1)
+    early.closed_at = datetime(2026, 3, 1, tzinfo=UTC)
+    _request(c1, by, created=inside, status=Status.CLOSED, rating=4, resolved_hours=4)  # no closed_at
+    _request(c1, by, created=inside, status=Status.IN_PROGRESS, accepted_hours=1)
+    db.session.commit()
+    area = _area(town["community"])
+    section = requests_section(area, SPRING)
+    values = {figure.key: figure.value for figure in section.figures}
+    assert (values["repairs.received"], values["repairs.closed"], values["repairs.resolution_hours"]) == (3, 2, 3.0)
+    assert _sql_figures(area, SPRING) == _python_figures(area, SPRING)
+
+
+def test_the_street_page_costs_the_same_statements_for_more_requests(town, client, count_queries):  # noqa: F811
+    """The period's requests are aggregated by the database: a hundred more, over several months, cost no
+    statement more (nor does the page read them)."""
+    login_as(client, town["admin"])
+    url = f"/figures/street/{town['street'].id}?period=custom&from=2026-02-15&to=2026-04-30"
+    before = queries_for(client, url, count_queries)
+    for n in range(100):
+        _request(town["compounds"][n % 3], town["admin"], created=datetime(2026, 2, 15, tzinfo=TZ) + timedelta(hours=17 * n),
+                 status=Status.CLOSED if n % 2 else Status.IN_PROGRESS, rating=n % 5 + 1 if n % 2 else None,
+                 accepted_hours=n % 7, resolved_hours=n % 11 + 1 if n % 2 else None)
+    db.session.commit()
+    assert queries_for(client, url, count_queries) == before

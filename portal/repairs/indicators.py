@@ -3,26 +3,30 @@ that its count is the figure.
 
 A period's figures are about the requests *received* in it (created in the period): how many, how many
 of them are closed now, how fast they were answered and resolved, how their requesters rated them.
-Overdue is a state: the open requests past their deadline now. Three queries whatever the size of the
-area: one for the counts by kind and category, one for the durations, one for overdue.
+Overdue is a state: the open requests past their deadline now. Two queries whatever the size of the
+area or the period: one over the period's requests (read once, as a materialised CTE, through index
+ranges: `_index_ranges`) for the counts by kind, category and month and the two medians, all computed
+by the database; one for overdue.
 """
 
 from __future__ import annotations
 
-import statistics
 from datetime import date, datetime, timedelta
 
 from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select, union_all
 
-from portal.core.clock import TZ, aware, now_utc, today
+from portal.core.clock import aware, local_midnight, now_utc, today
+from portal.core.hours import hours_between
 from portal.core.indicators import Area, Chart, Figure, Period, Section, Sheet, Unit, months_of, rate
+from portal.core.median import median_of
 from portal.extensions import db
 from portal.orgs.indicators import area_compounds_of
 from portal.repairs import labels
 from portal.repairs.models import RepairRequest, Status
+from portal.repairs.queries import not_closed
 
 #: a rating that counts as satisfied (满意): 4 or 5 of 5
 SATISFIED = 4
@@ -41,31 +45,69 @@ def received_in(period: Period):
     return (RepairRequest.created_at >= period.start) & (RepairRequest.created_at < period.end)
 
 
-def _hours(rows) -> float | None:
-    hours = [(aware(end) - aware(start)).total_seconds() / 3600 for start, end in rows if start and end]
-    return round(statistics.median(hours), 1) if hours else None
+def _month_of(period: Period):
+    """The index in `months_of(period)` of the local month a request was received in, as SQL: the months'
+    first local midnights, in UTC as stored, bound the ranges of created_at (portable, no time zone
+    arithmetic in the database). Only rows of the period are ever given to it."""
+    bounds = [local_midnight(date(year, month, 1)) for year, month in months_of(period)[1:]]
+    if not bounds:
+        return literal(0)
+    return case(*((RepairRequest.created_at < bound, index) for index, bound in enumerate(bounds)),
+                else_=len(bounds))
+
+
+def _index_ranges(period: Period) -> list[tuple]:
+    """received_in(period) cut into parts each database can read as ranges of an index, instead of
+    every request the area ever had (there is no index on (compound_id, created_at) for all rows):
+
+    - the open ones through the partial index (compound_id, created_at) WHERE status != 'closed';
+    - the closed ones through (compound_id, status, closed_at), from the period's start on: a request is
+      closed after it was received (services stamp closed_at with the time of closing), so one closed
+      before the period began was not received in it;
+    - closed ones without closed_at, should any be stored so (hand-made data), by the same index.
+
+    The parts do not overlap and together are every request received in the period."""
+    closed = RepairRequest.status == Status.CLOSED
+    return [(not_closed(),), (closed, RepairRequest.closed_at >= period.start),
+            (closed, RepairRequest.closed_at.is_(None))]
+
+
+def _period_rows(area: Area, period: Period, on: date):
+    """The period's requests with what the figures need of each, read once: MATERIALIZED so that the
+    counts and both medians use the same rows (PostgreSQL would anyway for a CTE used three times;
+    SQLite is told)."""
+    columns = (RepairRequest.kind, RepairRequest.category, _month_of(period).label("month"),
+               case((RepairRequest.status == Status.CLOSED, 1), else_=0).label("closed"),
+               case((RepairRequest.rating.is_not(None), 1), else_=0).label("rated"),
+               case((RepairRequest.rating >= SATISFIED, 1), else_=0).label("happy"),
+               hours_between(RepairRequest.created_at, RepairRequest.accepted_at).label("response"),
+               hours_between(RepairRequest.created_at, RepairRequest.resolved_at).label("resolution"))
+    parts = [select(*columns).where(area_condition(area, on), received_in(period), *part)
+             for part in _index_ranges(period)]
+    return union_all(*parts).cte("period_requests").prefix_with("MATERIALIZED")
+
+
+def _one_decimal(hours: float | None) -> float | None:
+    return round(hours, 1) if hours is not None else None
 
 
 def requests_section(area: Area, period: Period, now: datetime | None = None) -> Section:
     now = now or now_utc()
     on = min(period.last, today())
-    where = (area_condition(area, on), received_in(period))
-    closed = case((RepairRequest.status == Status.CLOSED, 1), else_=0)
-    rated = case((RepairRequest.rating.is_not(None), 1), else_=0)
-    happy = case((RepairRequest.rating >= SATISFIED, 1), else_=0)
+    rows = _period_rows(area, period, on)
+    # Grouped by month too (a few hundred rows for a year at most): the trend needs no further query.
+    # The medians are the same on every row; no row means no request, and no median.
     breakdown = db.session.execute(
-        select(RepairRequest.kind, RepairRequest.category, func.count(), func.sum(closed), func.sum(rated),
-               func.sum(happy))
-        .where(*where).group_by(RepairRequest.kind, RepairRequest.category)
+        select(rows.c.kind, rows.c.category, rows.c.month, func.count(), func.sum(rows.c.closed),
+               func.sum(rows.c.rated), func.sum(rows.c.happy), median_of(rows.c.response),
+               median_of(rows.c.resolution))
+        .group_by(rows.c.kind, rows.c.category, rows.c.month)
     ).all()
-    received = sum(row[2] for row in breakdown)
-    closed_count = sum(row[3] or 0 for row in breakdown)
-    rated_count = sum(row[4] or 0 for row in breakdown)
-    happy_count = sum(row[5] or 0 for row in breakdown)
-    timings = db.session.execute(
-        select(RepairRequest.created_at, RepairRequest.accepted_at, RepairRequest.resolved_at,
-               RepairRequest.rating).where(*where)).all()
-    durations = [(created, accepted, resolved) for created, accepted, resolved, _rating in timings]
+    received = sum(row[3] for row in breakdown)
+    closed_count = sum(row[4] or 0 for row in breakdown)
+    rated_count = sum(row[5] or 0 for row in breakdown)
+    happy_count = sum(row[6] or 0 for row in breakdown)
+    response, resolution = (_one_decimal(breakdown[0][7]), _one_decimal(breakdown[0][8])) if breakdown else (None, None)
     overdue = db.session.scalar(select(func.count()).select_from(RepairRequest).where(
         area_condition(area, on), RepairRequest.is_overdue(now))) or 0
 
@@ -78,7 +120,7 @@ def requests_section(area: Area, period: Period, now: datetime | None = None) ->
 
     by_kind: dict[str, list[int]] = {}
     by_category: dict[str, list[int]] = {}
-    for kind, category, count, closed_n, _rated, _happy in breakdown:
+    for kind, category, _month, count, closed_n, *_rest in breakdown:
         for key, bucket in ((kind, by_kind), (category, by_category)):
             totals = bucket.setdefault(key, [0, 0])
             totals[0] += count
@@ -96,28 +138,27 @@ def requests_section(area: Area, period: Period, now: datetime | None = None) ->
         Figure("repairs.closed", _("已办结"), closed_count, link=queue(**base, status=Status.CLOSED)),
         Figure("repairs.closure_rate", _("办结率"), rate(closed_count, received), Unit.PERCENT,
                link=queue(**base, status=Status.CLOSED), part=closed_count, whole=received),
-        Figure("repairs.response_hours", _("响应用时（中位数）"), _hours((c, a) for c, a, _r in durations), Unit.HOURS),
-        Figure("repairs.resolution_hours", _("办结用时（中位数）"), _hours((c, r) for c, _a, r in durations), Unit.HOURS),
+        Figure("repairs.response_hours", _("响应用时（中位数）"), response, Unit.HOURS),
+        Figure("repairs.resolution_hours", _("办结用时（中位数）"), resolution, Unit.HOURS),
         Figure("repairs.overdue", _("当前超时"), overdue, link=queue(**_area_args(area, on), overdue="1")),
         Figure("repairs.satisfaction", _("诉求人满意率"), rate(happy_count, rated_count), Unit.PERCENT,
                link=queue(**base, rated="satisfied"), part=happy_count, whole=rated_count, target=90),
     ], columns=[_("类型 / 类别"), _("受理"), _("办结"), _("办结率")], rows=rows,
-        trend=_satisfaction_trend(period, timings))
+        trend=_satisfaction_trend(period, breakdown))
 
 
-def _satisfaction_trend(period: Period, timings) -> Chart | None:
-    """诉求人满意率 month by month (by the month the request was received), from the rows the durations
-    were read from: no further query. Only for a period of two months or more."""
+def _satisfaction_trend(period: Period, breakdown) -> Chart | None:
+    """诉求人满意率 month by month (by the local month the request was received), from the counts the
+    figures were read with: no further query. Only for a period of two months or more."""
     months = months_of(period)
     if len(months) < 2:
         return None
-    counts = {month: [0, 0] for month in months}
-    for created, _accepted, _resolved, rating in timings:
-        local = aware(created).astimezone(TZ)
-        if rating is not None and (local.year, local.month) in counts:
-            counts[local.year, local.month][0] += rating >= SATISFIED
-            counts[local.year, local.month][1] += 1
-    points = [(format_date(date(year, month, 1), "MMM"), rate(*counts[year, month])) for year, month in months]
+    counts = [[0, 0] for _month in months]
+    for _kind, _category, month, _count, _closed, rated_n, happy_n, *_medians in breakdown:
+        counts[month][0] += happy_n or 0
+        counts[month][1] += rated_n or 0
+    points = [(format_date(date(year, month, 1), "MMM"), rate(*counts[index]))
+              for index, (year, month) in enumerate(months)]
     return Chart("line", _("诉求人满意率（按受理月份）"), points, 90)
 
 

@@ -52,6 +52,8 @@ class Config:
     # wrong survey household codes per address (portal.surveys.views.answering)
     SURVEY_CODE_RATE_LIMIT = os.environ.get("SURVEY_CODE_RATE_LIMIT", "10 per minute;50 per hour")
     PAGE_SIZE = 20
+    #: rendered list rows each worker keeps (portal.core.kept; about 1 KB each)
+    KEPT_HTML_SIZE = int(os.environ.get("KEPT_HTML_SIZE", "10000"))
     #: proxies in front of the portal that set X-Forwarded-For/-Proto (behind nginx: 1); 0 trusts none
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     #: "module:Class" with send(user, text, link) for SMS / WeChat alerts; the default only logs

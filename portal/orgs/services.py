@@ -7,10 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
+from portal.core import stamps
 from portal.core.audit import audit
 from portal.core.errors import RuleError
 from portal.core.translations import lazy_gettext as _l
@@ -205,8 +206,20 @@ def coverage(community_ids: list[int], on: date, cross: list | None = None) -> C
 def coverage_by_community(community_ids, on: date, cross: list | None = None) -> tuple[dict[int, Coverage], Coverage]:
     """Each community's structure indicators and those of all of them together, in three queries however
     many communities (the communities list showed a street's figures community by community, seven
-    queries each)."""
-    ids = list(community_ids)
+    queries each).
+
+    They count only what the structure stamp watches (compounds, homes, contracts, organisations,
+    posts), so they are kept between requests under its token like the scope: read again only after
+    the structure changed. Names are not in them (a renamed person must not wait for a new token).
+    The result is shared: never change it."""
+    ids = tuple(community_ids)
+    if not has_request_context():
+        return _coverage_by_community(list(ids), on, cross)
+    kept = current_app.extensions.setdefault("portal.coverage", stamps.StampedCache(256))
+    return kept.get((ids, on), stamps.current(stamps.STRUCTURE), lambda: _coverage_by_community(list(ids), on, cross))
+
+
+def _coverage_by_community(ids: list[int], on: date, cross: list | None) -> tuple[dict[int, Coverage], Coverage]:
     # Each compound with its community, the company serving it now and its households: one query.
     company = (select(ServiceContract.company_id).where(ServiceContract.compound_id == Compound.id,
                                                         ServiceContract.is_current(on))

@@ -133,3 +133,41 @@ def test_the_cache_is_bounded():
     assert made == ["a", "b", "c", "a"]  # "a" was pushed out by "c"
     assert cache.get("c", "t", lambda: "again") == "c"
     assert cache.get("c", None, lambda: "no token") == "no token"
+
+
+def _figures(client, community_id) -> list[str]:
+    import re
+
+    page = client.get(f"/communities/{community_id}").get_data(as_text=True)
+    return re.findall(r'<span class="figure">([^<]*)</span>', page)
+
+
+def test_the_coverage_figures_are_kept_and_follow_a_structure_change(world, client, monkeypatch):
+    """A community's coverage is computed once across requests, and again at the request after a home,
+    a compound or a contract changed."""
+    from portal.orgs import services
+    from tests.conftest import make_compound, make_contract
+
+    calls = {"n": 0}
+    real = services._coverage_by_community
+
+    def counting(*args):
+        calls["n"] += 1
+        return real(*args)
+
+    monkeypatch.setattr(services, "_coverage_by_community", counting)
+    community = world["community"]
+    login_as(client, world["users"][Role.PARTY_SECRETARY])
+    first = _figures(client, community.id)
+    assert _figures(client, community.id) == first and calls["n"] == 1
+    households = int(first[1])
+    db.session.add(Household(building_id=world["compound"].buildings[0].id, room="9901"))
+    db.session.commit()
+    assert int(_figures(client, community.id)[1]) == households + 1 and calls["n"] == 2
+    new = make_compound(community, "新建小区")
+    db.session.commit()
+    changed = _figures(client, community.id)
+    assert int(changed[0]) == int(first[0]) + 1 and calls["n"] == 3
+    make_contract(new, world["company"])
+    db.session.commit()
+    assert _figures(client, community.id)[2] != changed[2] and calls["n"] == 4

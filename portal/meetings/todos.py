@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy import Date, DateTime, and_, exists, func, select
 
 from portal.core.clock import now_utc, today
-from portal.core.kept import Someone, kept_statement, param
+from portal.core.kept_statements import Someone, kept_statement, param
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
@@ -50,7 +50,7 @@ def _counted(model, *conditions, join=()):
 
 def _statement(proposals: bool):
     """Every count of the to-do list as a scalar subquery of one statement, every value a parameter
-    (core.kept): `user_id`, `now`, `soon` (now + SOON), `today`, `due_by` (today + DUE_SOON) and, for
+    (core.kept_statements): `user_id`, `now`, `soon` (now + SOON), `today`, `due_by` (today + DUE_SOON) and, for
     a convener (`proposals`), `convener_compounds`."""
     now, soon = param("now", DateTime(timezone=True)), param("soon", DateTime(timezone=True))
     on, due_by = param("today", Date), param("due_by", Date)

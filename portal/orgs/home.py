@@ -6,7 +6,7 @@ from sqlalchemy import Date, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.core.clock import today
-from portal.core.kept import kept_statement, param
+from portal.core.kept_statements import kept_statement, param
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.models import Community, Compound, Position, Role, ServiceContract
@@ -41,7 +41,7 @@ def structure_panel(user) -> dict:
 
 
 def _positions():
-    """The user's open posts with their organisations ("my roles" names them): kept (core.kept)."""
+    """The user's open posts with their organisations ("my roles" names them): kept (core.kept_statements)."""
     return (select(Position).where(Position.user_id == param("user_id"), Position.is_open(param("on", Date)))
             .options(joinedload(Position.organisation)))
 

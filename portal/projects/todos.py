@@ -10,7 +10,7 @@ from flask import url_for
 from sqlalchemy import Date, func, or_, select
 
 from portal.core.clock import today
-from portal.core.kept import Someone, kept_statement, param
+from portal.core.kept_statements import Someone, kept_statement, param
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
@@ -88,7 +88,7 @@ def _project_counts(managed: bool, homes: bool) -> dict:
 
 
 def _statement(managed: bool, homes: bool, staff: bool):
-    """The to-dos' one statement for this shape, every value a parameter (core.kept)."""
+    """The to-dos' one statement for this shape, every value a parameter (core.kept_statements)."""
     subqueries = _project_counts(managed, homes) | _wish_counts(staff)
     return select(*(sub.label(name) for name, sub in subqueries.items()))
 

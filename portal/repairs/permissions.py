@@ -227,7 +227,7 @@ def visibility(user, now=None, within=None):
 
 
 def visibility_of(user_id, now, sets: dict, within=None, on=None):
-    """`visibility` from its values — or from parameters of a kept statement (core.kept): `sets` as
+    """`visibility` from its values — or from parameters of a kept statement (core.kept_statements): `sets` as
     `visibility_sets` gives them, an empty one leaving its branch out; `on` the day the property
     contracts are current on (default: today).
 

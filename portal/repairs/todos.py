@@ -6,7 +6,7 @@ from flask import url_for
 from sqlalchemy import Date, DateTime, and_, false, func, select
 
 from portal.core.clock import now_utc, today
-from portal.core.kept import Someone, kept_statement, param
+from portal.core.kept_statements import Someone, kept_statement, param
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
@@ -21,7 +21,7 @@ SETS = tuple(visibility_sets(Scope()))
 
 def _statement(dispatches: bool, present: tuple[str, ...]):
     """The five counts over what the user sees of open work, for a user who dispatches (or not) and whose
-    scope has the id sets named in `present`: every value a parameter (core.kept)."""
+    scope has the id sets named in `present`: every value a parameter (core.kept_statements)."""
     now = param("now", DateTime(timezone=True))
     handler, requester = MINE["handler"](Someone), MINE["requester"](Someone)
     sets = {name: param(name, expanding=True) if name in present else () for name in SETS}

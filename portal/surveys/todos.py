@@ -7,7 +7,7 @@ from flask import url_for
 from sqlalchemy import DateTime, exists, func, select
 
 from portal.core.clock import now_utc
-from portal.core.kept import kept_statement, param
+from portal.core.kept_statements import kept_statement, param
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
@@ -20,7 +20,7 @@ from portal.surveys.results import below_target_count_and_first
 def _statement(homes: bool, staff: bool):
     """A campaign open for my household (`homes`: `household_ids`); campaigns running on my staff
     compounds (`staff`: `staff_compounds`), their households and answers (the live rate); the compounds
-    of the latest closed campaign below 90% and the first of them. Every value a parameter (core.kept)."""
+    of the latest closed campaign below 90% and the first of them. Every value a parameter (core.kept_statements)."""
     now = param("now", DateTime(timezone=True))
     counts = {}
     if homes:

@@ -1,4 +1,4 @@
-"""The home page's statements are built once per shape and kept between requests (core.kept): every value
+"""The home page's statements are built once per shape and kept between requests (core.kept_statements): every value
 of a user is a parameter. The risk is one user's values on another's page, so users of different scopes
 are served one after another by the same process — the same shape twice with different values, and a
 branch absent right after a user who had it — and each must get exactly what a fresh build gives them."""
@@ -11,7 +11,7 @@ from html import unescape
 
 import pytest
 
-from portal.core import kept
+from portal.core import kept_statements as kept
 from portal.core.clock import now_utc
 from portal.core.modules import registry
 from portal.extensions import db

@@ -8,7 +8,8 @@ parameters skips both: `db.session.execute(kept_statement(key, build), {"now": �
 The rule that keeps one user's values out of another's page: `build()` puts no value of a user or a
 request into the statement — only `param(...)`s, filled at execution — and `key` names everything that
 changes the statement's *shape* (which optional branches it has: the user has homes, staff compounds,
-this role …), never a value.
+this role …), never a value. (Rendered HTML is kept elsewhere, core.kept, under the values it shows; a
+kept statement holds no value at all, so it needs no key of values and never goes stale.)
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import url_for
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Date, DateTime, and_, exists, func, select
 
 from portal.core.clock import now_utc, today
+from portal.core.kept_statements import Someone, kept_statement, param
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
@@ -47,32 +48,40 @@ def _counted(model, *conditions, join=()):
     return query.where(*conditions).scalar_subquery()
 
 
-def _counts(user) -> dict:
-    """Every count of the to-do list as a scalar subquery of one statement."""
-    now, on = now_utc(), today()
-    open_resolution = (Resolution.responsible_id == user.id, Resolution.status == ResolutionStatus.OPEN,
-                       Resolution.deadline <= on + DUE_SOON)
+def _statement(proposals: bool):
+    """Every count of the to-do list as a scalar subquery of one statement, every value a parameter
+    (core.kept_statements): `user_id`, `now`, `soon` (now + SOON), `today`, `due_by` (today + DUE_SOON) and, for
+    a convener (`proposals`), `convener_compounds`."""
+    now, soon = param("now", DateTime(timezone=True)), param("soon", DateTime(timezone=True))
+    on, due_by = param("today", Date), param("due_by", Date)
+    open_resolution = (Resolution.responsible_id == Someone.id, Resolution.status == ResolutionStatus.OPEN,
+                       Resolution.deadline <= due_by)
     counts = {
-        "attend": _counted(Meeting, Invitee.user_id == user.id, Meeting.status == MeetingStatus.SCHEDULED,
-                           Meeting.ends_at > now, Meeting.starts_at < now + SOON,
+        "attend": _counted(Meeting, Invitee.user_id == Someone.id, Meeting.status == MeetingStatus.SCHEDULED,
+                           Meeting.ends_at > now, Meeting.starts_at < soon,
                            join=((Invitee, Invitee.meeting_id == Meeting.id),)),
-        "confirm": _counted(MinutesVersion, join=((Invitee, to_confirm_clause(user)),)),
+        "confirm": _counted(MinutesVersion, join=((Invitee, to_confirm_clause(Someone)),)),
         "overdue": _counted(Resolution, *open_resolution, Resolution.deadline < on),
         "due": _counted(Resolution, *open_resolution, Resolution.deadline >= on),
-        "corrections": _counted(Confirmation, Meeting.convener_id == user.id, Confirmation.answer == Answer.CORRECTION,
+        "corrections": _counted(Confirmation, Meeting.convener_id == Someone.id, Confirmation.answer == Answer.CORRECTION,
                                 Confirmation.reply.is_(None), MinutesVersion.superseded.is_(False),
                                 join=((MinutesVersion, MinutesVersion.id == Confirmation.version_id),
                                       (Meeting, Meeting.id == MinutesVersion.meeting_id))),
     }
-    compounds = convener_compounds(user)
-    if compounds:
-        counts["proposals"] = _counted(Proposal, Proposal.status == ProposalStatus.OPEN, Proposal.compound_id.in_(compounds))
-    return counts
+    if proposals:
+        counts["proposals"] = _counted(Proposal, Proposal.status == ProposalStatus.OPEN,
+                                       Proposal.compound_id.in_(param("convener_compounds", expanding=True)))
+    return select(*(sub.label(name) for name, sub in counts.items()))
 
 
 def todos(user) -> list[Todo]:
-    subqueries = _counts(user)
-    row = db.session.execute(select(*(sub.label(name) for name, sub in subqueries.items()))).one()
+    compounds = convener_compounds(user)
+    now, on = now_utc(), today()
+    statement = kept_statement(("meetings.todos", bool(compounds)), lambda: _statement(bool(compounds)))
+    values = {"user_id": user.id, "now": now, "soon": now + SOON, "today": on, "due_by": on + DUE_SOON}
+    if compounds:
+        values["convener_compounds"] = list(compounds)
+    row = db.session.execute(statement, values).one()
     attend, confirm, overdue, due, corrections, proposals = (
         getattr(row, name, 0) or 0 for name in ("attend", "confirm", "overdue", "due", "corrections", "proposals"))
     index = url_for("meetings.index")

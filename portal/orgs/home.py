@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.core.clock import today
+from portal.core.kept_statements import kept_statement, param
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.models import Community, Compound, Position, Role, ServiceContract
@@ -25,8 +26,8 @@ def structure_panel(user) -> dict:
         compounds, contracts = _compounds_with_contracts(scope.compound_ids, on)
     positions = []
     if scope.roles - {Role.RESIDENT}:  # every open post gives the scope its role: no role, no post to read
-        positions = db.session.scalars(select(Position).where(Position.user_id == user.id, Position.is_open(on))
-                                       .options(joinedload(Position.organisation))).all()  # "my roles" names it
+        positions = db.session.scalars(kept_statement("orgs.home.positions", _positions),
+                                       {"user_id": user.id, "on": on}).all()
     return {
         "positions": positions,
         "resident": Role.RESIDENT in scope.roles,
@@ -39,21 +40,32 @@ def structure_panel(user) -> dict:
     }
 
 
+def _positions():
+    """The user's open posts with their organisations ("my roles" names them): kept (core.kept_statements)."""
+    return (select(Position).where(Position.user_id == param("user_id"), Position.is_open(param("on", Date)))
+            .options(joinedload(Position.organisation)))
+
+
 def _compounds_with_contracts(compound_ids, on):
     """The first SHOWN_COMPOUNDS compounds (by community and name) with their community, and compound id →
     current contract with its company (as services.current_contracts gives), in one statement: the
     contract joined is the compound's current one with the highest id, so a compound stays one row."""
-    current = (select(func.max(ServiceContract.id)).where(ServiceContract.compound_id == Compound.id,
-                                                           ServiceContract.is_current(on))
-               .correlate(Compound).scalar_subquery())
-    rows = db.session.execute(
-        select(Compound, ServiceContract).where(Compound.id.in_(compound_ids)).join(Community)
-        .outerjoin(ServiceContract, ServiceContract.id == current)
-        .options(contains_eager(Compound.community),  # the table names each compound's community
-                 joinedload(ServiceContract.company))  # and each contract's company
-        .order_by(Community.name, Compound.name).limit(SHOWN_COMPOUNDS)).all()
+    rows = db.session.execute(kept_statement("orgs.home.compounds", _compounds_statement),
+                              {"compound_ids": list(compound_ids), "on": on}).all()
     return [compound for compound, _contract in rows], {
         compound.id: contract for compound, contract in rows if contract is not None}
+
+
+def _compounds_statement():
+    """_compounds_with_contracts's statement, every value a parameter (`compound_ids`, `on`): kept."""
+    current = (select(func.max(ServiceContract.id)).where(ServiceContract.compound_id == Compound.id,
+                                                           ServiceContract.is_current(param("on", Date)))
+               .correlate(Compound).scalar_subquery())
+    return (select(Compound, ServiceContract).where(Compound.id.in_(param("compound_ids", expanding=True))).join(Community)
+            .outerjoin(ServiceContract, ServiceContract.id == current)
+            .options(contains_eager(Compound.community),  # the table names each compound's community
+                     joinedload(ServiceContract.company))  # and each contract's company
+            .order_by(Community.name, Compound.name).limit(SHOWN_COMPOUNDS))
 
 
 def has_coverage(scope) -> bool:

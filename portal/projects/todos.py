@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import Date, func, or_, select
 
 from portal.core.clock import today
+from portal.core.kept_statements import Someone, kept_statement, param
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
@@ -36,61 +37,77 @@ def _counted(model, *conditions):
     return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
 
 
-def _near(user):
+def _near():
     """Wishes of the communities where the user may claim (permissions.claim_community_ids, in SQL):
     their units' communities and their party registration's. Empty for those who are no claimant."""
-    units = select(Unit.community_id).where(Unit.contact_user_id == user.id)
+    units = select(Unit.community_id).where(Unit.contact_user_id == Someone.id)
     member = select(Compound.community_id).join(PartyMember, PartyMember.compound_id == Compound.id).where(
-        PartyMember.user_id == user.id)
+        PartyMember.user_id == Someone.id)
     return Wish.compound_id.in_(select(Compound.id).where(
         or_(Compound.community_id.in_(units), Compound.community_id.in_(member))))
 
 
-def _wish_counts(user, staff: set[int]) -> dict:
+def _wish_counts(staff: bool) -> dict:
     """Wishes to claim in my community (claimants), wishes I hold, wishes to confirm (wishers), wishes
-    nobody claimed for 14 days (community staff)."""
-    mine = Wish.id.in_(select(WishClaim.wish_id).where(WishClaim.claimer_id == user.id, WishClaim.released_at.is_(None)))
+    nobody claimed for 14 days (community staff: `staff_compounds`)."""
+    mine = Wish.id.in_(select(WishClaim.wish_id).where(WishClaim.claimer_id == Someone.id,
+                                                       WishClaim.released_at.is_(None)))
     counts = {
-        "to_claim": _counted(Wish, Wish.status == WishStatus.OPEN, _near(user)),
+        "to_claim": _counted(Wish, Wish.status == WishStatus.OPEN, _near()),
         "in_hand": _counted(Wish, Wish.status == WishStatus.CLAIMED, mine),
-        "to_confirm": _counted(Wish, Wish.status == WishStatus.FULFILLED, Wish.wisher_id == user.id),
+        "to_confirm": _counted(Wish, Wish.status == WishStatus.FULFILLED, Wish.wisher_id == Someone.id),
     }
     if staff:
         counts["raised"] = _counted(Wish, Wish.status == WishStatus.OPEN, Wish.raised_at.is_not(None),
-                                    Wish.compound_id.in_(staff))
+                                    Wish.compound_id.in_(param("staff_compounds", expanding=True)))
     return counts
 
 
-def _project_counts(user) -> dict:
-    """Community staff: milestones late or due within a week, demands no project took up; residents and
-    owners' committees: completed projects of their compounds they have not evaluated yet."""
+def _project_counts(managed: bool, homes: bool) -> dict:
+    """Community staff (`managed`: `register_compounds`): milestones late or due within a week (`today`,
+    `week_end`), demands no project took up; residents and owners' committees (`homes`: `home_compounds`,
+    `household_ids`): completed projects of their compounds they have not evaluated yet."""
     counts = {}
-    managed = register_compound_ids(user)
     if managed:
-        communities = select(Compound.community_id).where(Compound.id.in_(managed))
-        on = today()
+        communities = select(Compound.community_id).where(Compound.id.in_(param("register_compounds", expanding=True)))
+        on = param("today", Date)
         open_milestone = (Milestone.project_id.in_(select(Project.id).where(
             Project.community_id.in_(communities), Project.status.in_(ProjectStatus.RUNNING))),
-            Milestone.done_on.is_(None), Milestone.due_date <= on + timedelta(days=7))
+            Milestone.done_on.is_(None), Milestone.due_date <= param("week_end", Date))
         counts["late"] = _counted(Milestone, *open_milestone, Milestone.due_date < on)
         counts["due"] = _counted(Milestone, *open_milestone, Milestone.due_date >= on)
         counts["unmatched"] = _counted(Demand, Demand.community_id.in_(communities), ~matched())
-    scope = scope_of(user)
-    homes = scope.compounds_with({Role.RESIDENT, Role.OWNERS_COMMITTEE})
     if homes:
         evaluated = select(Evaluation.project_id).where(
-            (Evaluation.user_id == user.id) | Evaluation.household_id.in_(scope.household_ids or {0}))
+            (Evaluation.user_id == Someone.id) | Evaluation.household_id.in_(param("household_ids", expanding=True)))
         counts["evaluate"] = select(func.count(func.distinct(Project.id))).join(
             project_compound, project_compound.c.project_id == Project.id).where(
-            project_compound.c.compound_id.in_(homes), Project.status == ProjectStatus.COMPLETED,
-            Project.id.not_in(evaluated)).scalar_subquery()
+            project_compound.c.compound_id.in_(param("home_compounds", expanding=True)),
+            Project.status == ProjectStatus.COMPLETED, Project.id.not_in(evaluated)).scalar_subquery()
     return counts
 
 
+def _statement(managed: bool, homes: bool, staff: bool):
+    """The to-dos' one statement for this shape, every value a parameter (core.kept_statements)."""
+    subqueries = _project_counts(managed, homes) | _wish_counts(staff)
+    return select(*(sub.label(name) for name, sub in subqueries.items()))
+
+
 def todos(user) -> list[Todo]:
-    subqueries = _project_counts(user) | _wish_counts(user, staff_compound_ids(user))
-    row = db.session.execute(select(*(sub.label(name) for name, sub in subqueries.items()))).one()
-    counts = {name: getattr(row, name) or 0 for name in subqueries}
+    scope, on = scope_of(user), today()
+    managed, staff = register_compound_ids(user), staff_compound_ids(user)
+    homes = scope.compounds_with({Role.RESIDENT, Role.OWNERS_COMMITTEE})
+    shape = (bool(managed), bool(homes), bool(staff))
+    statement = kept_statement(("projects.todos", *shape), lambda: _statement(*shape))
+    values = {"user_id": user.id}
+    if managed:
+        values |= {"register_compounds": list(managed), "today": on, "week_end": on + timedelta(days=7)}
+    if homes:
+        values |= {"home_compounds": list(homes), "household_ids": list(scope.household_ids) or [0]}
+    if staff:
+        values["staff_compounds"] = list(staff)
+    row = db.session.execute(statement, values).one()
+    counts = {name: value or 0 for name, value in row._mapping.items()}
     wishes, projects = url_for("projects.wishes"), url_for("projects.project_list")
     items = [
         Todo(_l("项目环节已逾期"), counts.get("late", 0), f"{projects}?status=in_progress", urgent=True),

@@ -198,15 +198,38 @@ def _may_set_service_levels(user, obj=None) -> bool:
 
 # --- who sees what ---------------------------------------------------------------------------------
 
-def _without_property_company():
+def _without_property_company(on=None):
     """Compounds with no current contract: their household matters fall to the community."""
-    served = select(ServiceContract.compound_id).where(ServiceContract.is_current(today()))
+    served = select(ServiceContract.compound_id).where(ServiceContract.is_current(on or today()))
     return RepairRequest.compound_id.not_in(served)
+
+
+#: the roles that see every request of their compounds
+WHOLE_COMPOUND_ROLES = frozenset({Role.PROPERTY_MANAGER, Role.GRID_WORKER, Role.OWNERS_COMMITTEE})
+
+
+def visibility_sets(scope) -> dict[str, set[int]]:
+    """The scope's id sets `visibility` reads, by name: each an optional branch of the clause when empty
+    (the home page's kept statement fills them as parameters of these names: repairs.todos)."""
+    return {
+        "compound_ids": scope.compound_ids,
+        "household_ids": scope.household_ids,
+        "whole_ids": scope.compounds_with(WHOLE_COMPOUND_ROLES),
+        "community_ids": scope.compounds_with(COMMUNITY_ROLES),
+        "street_ids": scope.compounds_with({Role.STREET_ADMIN}),
+    }
 
 
 def visibility(user, now=None, within=None):
     """The WHERE clause: everything `user` may see, per role (DOMAIN.md, Workflow 1); a user with
-    several roles sees the union.
+    several roles sees the union (built by `visibility_of` from the user's scope)."""
+    return visibility_of(user.id, now or now_utc(), visibility_sets(scope_of(user)), within)
+
+
+def visibility_of(user_id, now, sets: dict, within=None, on=None):
+    """`visibility` from its values — or from parameters of a kept statement (core.kept_statements): `sets` as
+    `visibility_sets` gives them, an empty one leaving its branch out; `on` the day the property
+    contracts are current on (default: today).
 
     Shaped for the indexes: one's own requests (requester_id), OR the scope's compounds (compound_id,
     which the index (compound_id, status, closed_at) leads with) AND the role conditions inside them.
@@ -215,34 +238,29 @@ def visibility(user, now=None, within=None):
 
     `within` (a list's own condition, e.g. not closed) is repeated inside both branches, so SQLite plans
     each branch of the OR on the index that condition opens (the partial index of open work)."""
-    now = now or now_utc()
-    scope = scope_of(user)
-    mine = RepairRequest.requester_id == user.id
+    mine = RepairRequest.requester_id == user_id
     if within is None:
         within = true()
-    if not scope.compound_ids:
+    if not sets["compound_ids"]:
         return and_(mine, within)
     overdue = RepairRequest.is_overdue(now)
     # The handler, and whoever filed it, follow the request only while its compound stays in their
     # scope (a repairman who left the company, or a company whose contract ended, loses it).
-    conditions = [RepairRequest.handler_id == user.id, RepairRequest.filed_by_id == user.id]
-    if scope.household_ids:
-        conditions.append(RepairRequest.household_id.in_(scope.household_ids))
-    whole = scope.compounds_with({Role.PROPERTY_MANAGER, Role.GRID_WORKER, Role.OWNERS_COMMITTEE})
-    if whole:
-        conditions.append(RepairRequest.compound_id.in_(whole))
-    community = scope.compounds_with(COMMUNITY_ROLES)
-    if community:
-        conditions.append(and_(RepairRequest.compound_id.in_(community), or_(
+    conditions = [RepairRequest.handler_id == user_id, RepairRequest.filed_by_id == user_id]
+    if sets["household_ids"]:
+        conditions.append(RepairRequest.household_id.in_(sets["household_ids"]))
+    if sets["whole_ids"]:
+        conditions.append(RepairRequest.compound_id.in_(sets["whole_ids"]))
+    if sets["community_ids"]:
+        conditions.append(and_(RepairRequest.compound_id.in_(sets["community_ids"]), or_(
             RepairRequest.kind != Kind.HOUSEHOLD, overdue, RepairRequest.escalation_level >= Level.COMMUNITY,
-            _without_property_company(),
+            _without_property_company(on),
         )))
-    street = scope.compounds_with({Role.STREET_ADMIN})
-    if street:
-        conditions.append(and_(RepairRequest.compound_id.in_(street), or_(
+    if sets["street_ids"]:
+        conditions.append(and_(RepairRequest.compound_id.in_(sets["street_ids"]), or_(
             RepairRequest.kind == Kind.HARD, overdue, RepairRequest.escalation_level >= Level.STREET,
         )))
-    return or_(and_(mine, within), and_(RepairRequest.compound_id.in_(scope.compound_ids), within, or_(*conditions)))
+    return or_(and_(mine, within), and_(RepairRequest.compound_id.in_(sets["compound_ids"]), within, or_(*conditions)))
 
 
 def request_visible(user, req: RepairRequest) -> bool:

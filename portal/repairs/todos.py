@@ -3,38 +3,53 @@
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import and_, false, func, select
+from sqlalchemy import Date, DateTime, and_, false, func, select
 
-from portal.core.clock import now_utc
+from portal.core.clock import now_utc, today
+from portal.core.kept_statements import Someone, kept_statement, param
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
-from portal.orgs.permissions import scope_of
+from portal.orgs.permissions import Scope, scope_of
 from portal.repairs.models import RepairRequest, Status
-from portal.repairs.permissions import dispatches_somewhere, visibility
+from portal.repairs.permissions import dispatches_somewhere, visibility_of, visibility_sets
 from portal.repairs.queries import MINE, not_closed
 
+#: the names of the scope's id sets the visibility clause reads, each a branch of it when not empty
+SETS = tuple(visibility_sets(Scope()))
 
-def todos(user) -> list[Todo]:
-    """Requests overdue, waiting for dispatch, to accept, in hand and to rate — each a link to the queue
-    filtered the same way, so the list's count is the figure."""
-    scope = scope_of(user)
-    if not scope.compound_ids:
-        return []
-    now = now_utc()
-    handler, requester = MINE["handler"](user), MINE["requester"](user)
-    dispatches = dispatches_somewhere(user)
+
+def _statement(dispatches: bool, present: tuple[str, ...]):
+    """The five counts over what the user sees of open work, for a user who dispatches (or not) and whose
+    scope has the id sets named in `present`: every value a parameter (core.kept_statements)."""
+    now = param("now", DateTime(timezone=True))
+    handler, requester = MINE["handler"](Someone), MINE["requester"](Someone)
+    sets = {name: param(name, expanding=True) if name in present else () for name in SETS}
 
     def count(condition):
         return func.count().filter(condition)
 
-    overdue, to_dispatch, to_accept, in_hand, to_rate = db.session.execute(select(
+    return select(
         count(RepairRequest.is_overdue(now)),
         count(RepairRequest.status == Status.SUBMITTED if dispatches else false()),
         count(and_(handler, RepairRequest.status == Status.ASSIGNED)),
         count(and_(handler, RepairRequest.status == Status.IN_PROGRESS)),
         count(and_(requester, RepairRequest.status == Status.RESOLVED)),
-    ).where(visibility(user, now, within=not_closed()))).one()  # every count is of open work
+    ).where(visibility_of(Someone.id, now, sets, within=not_closed(), on=param("on", Date)))  # every count is of open work
+
+
+def todos(user) -> list[Todo]:
+    """Requests overdue, waiting for dispatch, to accept, in hand and to rate — each a link to the queue
+    filtered the same way, so the list's count is the figure. One statement, kept per shape."""
+    scope = scope_of(user)
+    if not scope.compound_ids:
+        return []
+    dispatches = dispatches_somewhere(user)
+    sets = {name: list(ids) for name, ids in visibility_sets(scope).items() if ids}
+    present = tuple(sets)
+    statement = kept_statement(("repairs.todos", dispatches, present), lambda: _statement(dispatches, present))
+    overdue, to_dispatch, to_accept, in_hand, to_rate = db.session.execute(
+        statement, {"user_id": user.id, "now": now_utc(), "on": today(), **sets}).one()
     queue = url_for("repairs.queue")
     items = [
         Todo(_l("诉求已超时"), overdue, f"{queue}?overdue=1", urgent=True),

@@ -208,9 +208,8 @@ def satisfaction_rows(*conditions) -> list[Row]:
     return [Row(*row) for row in rows]
 
 
-def below_target_rows(*conditions):
-    """The campaign ids of the rows `satisfaction_rows(*conditions)` would give with a 满意率 below
-    TARGET, in the same order, as a query to count or take the first of inside a larger statement.
+def _below_target(*conditions):
+    """The campaign-compounds matching `conditions` whose 满意率 is below TARGET, unordered.
 
     Row.satisfaction is round(100 * good / n, 1) for n >= K_MIN; it is below a whole TARGET exactly when
     100 * good / n < TARGET - 0.05, that is 2000 * good < (20 * TARGET - 1) * n, compared in integers
@@ -220,8 +219,25 @@ def below_target_rows(*conditions):
             .join(Campaign, Campaign.id == CampaignCompound.campaign_id)
             .join(overall, (overall.c.campaign_id == CampaignCompound.campaign_id)
                   & (overall.c.compound_id == CampaignCompound.compound_id))
-            .where(*conditions, overall.c.n >= K_MIN, 2000 * overall.c.good < (20 * TARGET - 1) * overall.c.n)
-            .order_by(Campaign.opens_at, CampaignCompound.id))
+            .where(*conditions, overall.c.n >= K_MIN, 2000 * overall.c.good < (20 * TARGET - 1) * overall.c.n))
+
+
+def below_target_rows(*conditions):
+    """The campaign ids of the rows `satisfaction_rows(*conditions)` would give with a 满意率 below
+    TARGET, in the same order (_below_target)."""
+    return _below_target(*conditions).order_by(Campaign.opens_at, CampaignCompound.id)
+
+
+def below_target_count_and_first(*conditions) -> tuple:
+    """How many rows `below_target_rows(*conditions)` gives, and the campaign id of its first, as two
+    scalar subqueries of a larger statement that read one CTE: the aggregate behind them is computed
+    once (SQLite and PostgreSQL materialise a CTE read twice). The CTE carries the ordering columns, so
+    "first" is ordered explicitly, as below_target_rows orders."""
+    rows = _below_target(*conditions).add_columns(Campaign.opens_at.label("opens_at"),
+                                                  CampaignCompound.id.label("row_id")).cte("below_target")
+    count = select(func.count()).select_from(rows).scalar_subquery()
+    first = select(rows.c.campaign_id).order_by(rows.c.opens_at, rows.c.row_id).limit(1).scalar_subquery()
+    return count, first
 
 
 def pooled(rows: list[Row]) -> tuple[int, float | None]:

@@ -4,47 +4,49 @@
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import exists, func, select
+from sqlalchemy import DateTime, exists, func, select
 
 from portal.core.clock import now_utc
+from portal.core.kept_statements import kept_statement, param
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import Building, Household
 from portal.orgs.permissions import STAFF_ROLES, scope_of
 from portal.surveys.models import Campaign, CampaignCompound, Participation
-from portal.surveys.results import below_target_rows
+from portal.surveys.results import below_target_count_and_first
 
 
-def _counts(scope, now) -> dict:
-    """A campaign open for my household; campaigns running on my staff compounds, their households and
-    answers (the live rate); the compounds of the latest closed campaign below 90% and the first of them."""
+def _statement(homes: bool, staff: bool):
+    """A campaign open for my household (`homes`: `household_ids`); campaigns running on my staff
+    compounds (`staff`: `staff_compounds`), their households and answers (the live rate); the compounds
+    of the latest closed campaign below 90% and the first of them. Every value a parameter (core.kept_statements)."""
+    now = param("now", DateTime(timezone=True))
     counts = {}
-    if scope.household_ids:
+    if homes:
         counts["unanswered"] = (
             select(func.count(Campaign.id.distinct())).join(CampaignCompound, CampaignCompound.campaign_id == Campaign.id)
             .join(Building, Building.compound_id == CampaignCompound.compound_id)
             .join(Household, Household.building_id == Building.id)
-            .where(Campaign.is_open(now), Household.id.in_(scope.household_ids),
+            .where(Campaign.is_open(now), Household.id.in_(param("household_ids", expanding=True)),
                    ~exists().where(Participation.campaign_id == Campaign.id,
                                    Participation.household_id == Household.id))).scalar_subquery()
-    staff = scope.compounds_with(STAFF_ROLES)
     if staff:
+        compounds = param("staff_compounds", expanding=True)
         running = (select(CampaignCompound).join(Campaign, Campaign.id == CampaignCompound.campaign_id)
-                   .where(Campaign.is_open(now), CampaignCompound.compound_id.in_(staff)))
+                   .where(Campaign.is_open(now), CampaignCompound.compound_id.in_(compounds)))
         counts["running"] = running.with_only_columns(func.count(CampaignCompound.campaign_id.distinct())).scalar_subquery()
         counts["households"] = running.with_only_columns(func.sum(CampaignCompound.households)).scalar_subquery()
         counts["answered"] = (
             select(func.count()).select_from(Participation).join(Household, Household.id == Participation.household_id)
             .join(Building, Building.id == Household.building_id)
             .join(Campaign, Campaign.id == Participation.campaign_id)
-            .where(Campaign.is_open(now), Building.compound_id.in_(staff))).scalar_subquery()
+            .where(Campaign.is_open(now), Building.compound_id.in_(compounds))).scalar_subquery()
         latest = (select(func.max(Campaign.closes_at)).join(CampaignCompound, CampaignCompound.campaign_id == Campaign.id)
-                  .where(Campaign.is_closed(now), CampaignCompound.compound_id.in_(staff))).scalar_subquery()
-        low = below_target_rows(Campaign.closes_at == latest, CampaignCompound.compound_id.in_(staff))
-        counts["low"] = select(func.count()).select_from(low.subquery()).scalar_subquery()
-        counts["low_campaign"] = low.limit(1).scalar_subquery()
-    return counts
+                  .where(Campaign.is_closed(now), CampaignCompound.compound_id.in_(compounds))).scalar_subquery()
+        counts["low"], counts["low_campaign"] = below_target_count_and_first(
+            Campaign.closes_at == latest, CampaignCompound.compound_id.in_(compounds))
+    return select(*(sub.label(name) for name, sub in counts.items()))
 
 
 def todos(user) -> list[Todo]:
@@ -52,10 +54,16 @@ def todos(user) -> list[Todo]:
     scope = scope_of(user)
     if not scope.compound_ids:
         return []
-    subqueries = _counts(scope, now_utc())
-    if not subqueries:
+    homes, staff = scope.household_ids, scope.compounds_with(STAFF_ROLES)
+    if not (homes or staff):
         return []
-    row = db.session.execute(select(*(sub.label(name) for name, sub in subqueries.items()))).one()
+    statement = kept_statement(("surveys.todos", bool(homes), bool(staff)), lambda: _statement(bool(homes), bool(staff)))
+    values = {"now": now_utc()}
+    if homes:
+        values["household_ids"] = list(homes)
+    if staff:
+        values["staff_compounds"] = list(staff)
+    row = db.session.execute(statement, values).one()
     items: list[Todo] = []
     if getattr(row, "unanswered", 0):
         items.append(Todo(_l("满意度测评待您填写"), row.unanswered, url_for("surveys.index", state="open")))

@@ -1,0 +1,64 @@
+"""Statements built once per shape and kept, for pages every user opens (the home page's to-dos).
+
+Why: a statement of a dozen scalar subqueries costs more to *build* in Python — constructing its
+expression tree, then walking it for the compiled-cache key — than to run. SQLAlchemy keeps a
+statement's cache key on the statement object, so a statement kept here and executed again with new
+parameters skips both: `db.session.execute(kept_statement(key, build), {"now": …, "ids": [...]})`.
+
+The rule that keeps one user's values out of another's page: `build()` puts no value of a user or a
+request into the statement — only `param(...)`s, filled at execution — and `key` names everything that
+changes the statement's *shape* (which optional branches it has: the user has homes, staff compounds,
+this role …), never a value. (Rendered HTML is kept elsewhere, core.kept, under the values it shows; a
+kept statement holds no value at all, so it needs no key of values and never goes stale.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from sqlalchemy.sql.elements import BindParameter
+
+#: shapes are few (a handful of booleans per module); the bound only guards against a key built wrong
+MAX_KEPT = 256
+
+_kept: dict[Hashable, object] = {}
+
+
+def kept_statement(key: Hashable, build: Callable[[], object]):
+    """The statement `build()` gives for this shape, built the first time only (process-wide: a kept
+    statement holds no value of anyone, and SQLAlchemy statements are immutable and thread-safe)."""
+    statement = _kept.get(key)
+    if statement is None:
+        if len(_kept) >= MAX_KEPT:
+            _kept.pop(next(iter(_kept), None), None)
+        statement = _kept[key] = build()
+    return statement
+
+
+def forget_kept() -> None:
+    """Drop every kept statement (tests that compare a kept statement with a fresh build)."""
+    _kept.clear()
+
+
+class _Param(BindParameter):
+    """A bind parameter that counts as given: the models' hybrids take `now`/`on` as `value or now_utc()`,
+    and a clause has no truth value of its own, so without this they would refuse it."""
+
+    inherit_cache = True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def param(name: str, type_=None, *, expanding: bool = False) -> BindParameter:
+    """A required parameter of a kept statement, filled at execution (`expanding` for an IN list)."""
+    return _Param(name, type_=type_, expanding=expanding, required=True)
+
+
+class Someone:
+    """A stand-in user for the clause builders that read nothing of a user but `user.id` (the repairs
+    queue's `MINE`, meetings' `to_confirm_clause`): its id is the parameter `user_id`. Anything else read
+    of it fails loudly, so a builder that also reads the scope cannot use it by mistake."""
+
+    __slots__ = ()
+    id = param("user_id")

@@ -28,3 +28,21 @@ def test_bell_list_and_read(client, world, test_messages):
     assert post(client, f"/notifications/{theirs.id}/read").status_code == 404
     assert post(client, "/notifications/read-all").status_code == 303
     assert unread_count(user) == 0 and unread_count(other) == 1
+
+
+def test_each_reader_gets_their_own_bell_from_the_kept_statement(app, world, test_messages):
+    """The bell's statement is built once per process with the reader as a parameter: readers served one
+    after another each see their own count and newest message."""
+    from portal.notifications.services import unread_summary
+
+    user, other, third = (world["users"][role] for role in (Role.RESIDENT, Role.OWNERS_COMMITTEE, Role.GRID_WORKER))
+    notify(user.id, "tests.accepted", link="/my-home")
+    notify(user.id, "tests.second")
+    notify(other.id, "tests.theirs")
+    db.session.commit()
+    for _ in range(2):
+        count, newest = unread_summary(user)
+        assert count == 2 and newest.user_id == user.id and message_for(newest) != "别人的通知"
+        count, newest = unread_summary(other)
+        assert count == 1 and message_for(newest) == "别人的通知"
+        assert unread_summary(third) == (0, None)

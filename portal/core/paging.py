@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from sqlalchemy import Select, func, literal_column, select
 
+from portal.core.kept_statements import kept_statement, param
 from portal.extensions import db
 
 
@@ -64,3 +65,30 @@ def paginate(query: Select, *, scalars: bool = True, cap: int | None = None,
     result = db.session.execute(rows(limited) if rows else limited)
     items = list(result.scalars() if scalars else result.all())
     return Page(items=items, page=page, per_page=per_page, total=total, capped=capped)
+
+
+def paginate_kept(key, query_of: Callable[[], Select], params: dict, *, cap: int,
+                  rows: Callable[[Select], Select]) -> Page:
+    """`paginate(query_of(), cap=cap, rows=rows)` for a query built once per shape and kept
+    (core.kept_statements): `query_of()` puts every value in parameters, which `params` fills; the
+    count's bound and the page's size and offset are parameters too. The same page, without building
+    the two statements anew on every request."""
+    per_page = current_app.config["PAGE_SIZE"]
+    page = _page_number()
+    limit = max(cap, page * per_page)
+
+    def count_statement():
+        counted = query_of().order_by(None).with_only_columns(literal_column("1"), maintain_column_froms=True)
+        return select(func.count()).select_from(counted.limit(param("count_limit")).subquery())
+
+    def rows_statement():
+        return rows(query_of().limit(param("page_size")).offset(param("page_offset")))
+
+    total = db.session.scalar(kept_statement((*key, "count"), count_statement), {**params, "count_limit": limit + 1}) or 0
+    capped = total > limit
+    if capped:
+        total = limit
+    page = min(page, max(1, -(-total // per_page)))
+    result = db.session.execute(kept_statement((*key, "rows"), rows_statement),
+                                {**params, "page_size": per_page, "page_offset": (page - 1) * per_page})
+    return Page(items=list(result.scalars()), page=page, per_page=per_page, total=total, capped=capped)

@@ -12,9 +12,8 @@ from flask import current_app, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal.core.clock import local_midnight, now_utc
+from portal.core.clock import now_utc
 from portal.core.forms import id_choices
-from portal.core.paging import paginate
 from portal.core.params import parse_day, parse_id
 from portal.core.permissions import can
 from portal.core.rendering import render
@@ -22,9 +21,9 @@ from portal.extensions import db
 from portal.orgs.models import Compound, Role
 from portal.orgs.permissions import scope_of
 from portal.repairs import labels
-from portal.repairs.models import CATEGORIES, Kind, RepairRequest, Status
+from portal.repairs.models import CATEGORIES, Kind, Status
 from portal.repairs.permissions import personal_compound_ids, sees_personal
-from portal.repairs.queries import MINE, NOT_CLOSED, page_rows, visible_requests
+from portal.repairs.queries import MINE, NOT_CLOSED, queue_page
 from portal.repairs.rows import queue_rows
 from portal.repairs.views import bp
 
@@ -53,36 +52,14 @@ def queue():
     scope = scope_of(current_user)
     status = _choice("status", Status.ALL)
     closed = request.args.get("tab") == "closed" or status == Status.CLOSED
-    query = visible_requests(current_user, now, closed=closed)
     filters = {"status": "" if closed else status, "kind": _choice("kind", Kind.ALL),
                "category": _choice("category", CATEGORIES), "overdue": request.args.get("overdue") == "1",
-               "mine": _choice("mine", MINE)}
-    for name in ("status", "kind", "category"):
-        if filters[name]:
-            query = query.where(getattr(RepairRequest, name) == filters[name])
-    if filters["overdue"] and not closed:
-        query = query.where(RepairRequest.is_overdue(now))
-    if filters["mine"]:
-        query = query.where(MINE[filters["mine"]](current_user))
-    compound = request.args.get("compound", "")
-    filters["compound"] = parse_id(compound)
-    if filters["compound"]:
-        query = query.where(RepairRequest.compound_id == filters["compound"])
-    start, end = parse_day(request.args.get("from")), parse_day(request.args.get("to"))
-    filters["from"], filters["to"] = start, end
-    if start:
-        query = query.where(RepairRequest.created_at >= local_midnight(start))
-    if end:
-        query = query.where(RepairRequest.created_at < local_midnight(end + timedelta(days=1)))
+               "mine": _choice("mine", MINE), "compound": parse_id(request.args.get("compound", "")),
+               "from": parse_day(request.args.get("from")), "to": parse_day(request.args.get("to"))}
     personal = personal_compound_ids(current_user)
     q = request.args.get("q", "").strip()[:50]
-    if q:
-        match = RepairRequest.description.contains(q, autoescape=True) | RepairRequest.place.contains(q, autoescape=True)
-        if personal:  # a name only finds requests whose names this user may see
-            match = match | (RepairRequest.contact_name.contains(q, autoescape=True)
-                             & RepairRequest.compound_id.in_(personal))
-        query = query.where(match)
-    page = paginate(query, cap=QUEUE_COUNT_CAP, rows=page_rows(now, closed))
+    page = queue_page(current_user, scope, now, closed=closed, filters=filters, q=q, personal=personal,
+                      cap=QUEUE_COUNT_CAP)
     compounds = id_choices(db.session.execute(
         select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids)).order_by(Compound.name)))
     may_file = can(current_user, "repairs.file") and "repairs.new" in current_app.view_functions

@@ -109,7 +109,7 @@ def requests_section(area: Area, period: Period, now: datetime | None = None) ->
     happy_count = sum(row[6] or 0 for row in breakdown)
     response, resolution = (_one_decimal(breakdown[0][7]), _one_decimal(breakdown[0][8])) if breakdown else (None, None)
     overdue = db.session.scalar(select(func.count()).select_from(RepairRequest).where(
-        area_condition(area, on), RepairRequest.is_overdue(now))) or 0
+        area_condition(area, on), not_closed(), RepairRequest.is_overdue(now))) or 0  # open work: the partial index
 
     base = {**_area_args(area, on), **period.day_args()}
 
@@ -187,7 +187,7 @@ def record_filters(args, now: datetime) -> tuple[list, list[tuple[str, str, str]
         conditions.append(RepairRequest.category == category)
         chips.append(("category", category, labels.CATEGORY_LABELS[category]))
     if args.get("overdue") == "1":
-        conditions.append(RepairRequest.is_overdue(now))
+        conditions += [not_closed(), RepairRequest.is_overdue(now)]  # open work: the partial index
         chips.append(("overdue", "1", _("当前超时")))
     if args.get("rated") == "satisfied":
         conditions.append(RepairRequest.rating >= SATISFIED)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 
 from portal.core.clock import now_utc
 from portal.core.errors import Conflict, RuleError
@@ -440,7 +440,8 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     now = now or now_utc()
     escalated = closed = 0
     overdue = db.session.scalars(
-        select(RepairRequest).where(RepairRequest.is_overdue(now), RepairRequest.overdue_flagged_at.is_(None))
+        select(RepairRequest).where(RepairRequest.status != literal_column("'closed'"),  # the partial index of open work
+                                    RepairRequest.is_overdue(now), RepairRequest.overdue_flagged_at.is_(None))
     ).all()
     for req in overdue:
         before, level = req.status, responsible_level(req)

@@ -56,7 +56,10 @@ class KeptHtml:
 
 def kept_pieces() -> KeptHtml:
     """The application's kept pieces (one per app, so test apps never share them)."""
-    return current_app.extensions.setdefault("portal.kept_html", KeptHtml(current_app.config.get("KEPT_HTML_SIZE", SIZE)))
+    pieces = current_app.extensions.get("portal.kept_html")
+    if pieces is None:
+        pieces = current_app.extensions.setdefault("portal.kept_html", KeptHtml(current_app.config.get("KEPT_HTML_SIZE", SIZE)))
+    return pieces
 
 
 def kept_drawer(kind: str) -> Callable[[tuple, Callable[[], Markup]], Markup]:

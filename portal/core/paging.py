@@ -40,6 +40,20 @@ def _page_number() -> int:
         return 1
 
 
+def _page_of(count: Callable[[int | None], int], load: Callable[[int, int], list], cap: int | None) -> Page:
+    """The page asked for (?page=N): `count(limit)` counts up to limit + 1 rows (all with None), the page
+    number is brought back to the last page, `load(size, offset)` reads it."""
+    per_page = current_app.config["PAGE_SIZE"]
+    page = _page_number()
+    limit = max(cap, page * per_page) if cap is not None else None
+    total = count(limit)
+    capped = limit is not None and total > limit
+    if capped:
+        total = limit
+    page = min(page, max(1, -(-total // per_page)))
+    return Page(items=load(per_page, (page - 1) * per_page), page=page, per_page=per_page, total=total, capped=capped)
+
+
 def paginate(query: Select, *, scalars: bool = True, cap: int | None = None,
              rows: Callable[[Select], Select] | None = None) -> Page:
     """One page of `query` from ?page=N; a nonsense page number falls back to the nearest page.
@@ -47,24 +61,20 @@ def paginate(query: Select, *, scalars: bool = True, cap: int | None = None,
     With `cap`, the count stops after `cap` rows (or after the requested page, if deeper), so a list
     over a city's history costs what its first pages cost rather than a scan of every row. `rows` turns
     the page's query (limit and offset applied) into the statement that loads it."""
-    per_page = current_app.config["PAGE_SIZE"]
-    page = _page_number()
-    counted = query.order_by(None)
-    limit = None
-    if cap is not None:
-        limit = max(cap, page * per_page)
-        if not counted._distinct:  # count rows, not the columns a page needs (same rows when not DISTINCT)
-            counted = counted.with_only_columns(literal_column("1"), maintain_column_froms=True)
-        counted = counted.limit(limit + 1)
-    total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
-    capped = limit is not None and total > limit
-    if capped:
-        total = limit
-    page = min(page, max(1, -(-total // per_page)))
-    limited = query.limit(per_page).offset((page - 1) * per_page)
-    result = db.session.execute(rows(limited) if rows else limited)
-    items = list(result.scalars() if scalars else result.all())
-    return Page(items=items, page=page, per_page=per_page, total=total, capped=capped)
+    def count(limit: int | None) -> int:
+        counted = query.order_by(None)
+        if limit is not None:
+            if not counted._distinct:  # count rows, not the columns a page needs (same rows when not DISTINCT)
+                counted = counted.with_only_columns(literal_column("1"), maintain_column_froms=True)
+            counted = counted.limit(limit + 1)
+        return db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+
+    def load(size: int, offset: int) -> list:
+        limited = query.limit(size).offset(offset)
+        result = db.session.execute(rows(limited) if rows else limited)
+        return list(result.scalars() if scalars else result.all())
+
+    return _page_of(count, load, cap)
 
 
 def paginate_kept(key, query_of: Callable[[], Select], params: dict, *, cap: int,
@@ -73,10 +83,6 @@ def paginate_kept(key, query_of: Callable[[], Select], params: dict, *, cap: int
     (core.kept_statements): `query_of()` puts every value in parameters, which `params` fills; the
     count's bound and the page's size and offset are parameters too. The same page, without building
     the two statements anew on every request."""
-    per_page = current_app.config["PAGE_SIZE"]
-    page = _page_number()
-    limit = max(cap, page * per_page)
-
     def count_statement():
         counted = query_of().order_by(None).with_only_columns(literal_column("1"), maintain_column_froms=True)
         return select(func.count()).select_from(counted.limit(param("count_limit")).subquery())
@@ -84,11 +90,11 @@ def paginate_kept(key, query_of: Callable[[], Select], params: dict, *, cap: int
     def rows_statement():
         return rows(query_of().limit(param("page_size")).offset(param("page_offset")))
 
-    total = db.session.scalar(kept_statement((*key, "count"), count_statement), {**params, "count_limit": limit + 1}) or 0
-    capped = total > limit
-    if capped:
-        total = limit
-    page = min(page, max(1, -(-total // per_page)))
-    result = db.session.execute(kept_statement((*key, "rows"), rows_statement),
-                                {**params, "page_size": per_page, "page_offset": (page - 1) * per_page})
-    return Page(items=list(result.scalars()), page=page, per_page=per_page, total=total, capped=capped)
+    def count(limit: int) -> int:
+        return db.session.scalar(kept_statement((*key, "count"), count_statement), {**params, "count_limit": limit + 1}) or 0
+
+    def load(size: int, offset: int) -> list:
+        statement = kept_statement((*key, "rows"), rows_statement)
+        return list(db.session.scalars(statement, {**params, "page_size": size, "page_offset": offset}))
+
+    return _page_of(count, load, cap)

@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import Connection, String, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -125,3 +125,11 @@ class StampedCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+def app_cache(name: str, size: int = 512) -> StampedCache:
+    """The application's StampedCache called `name` (one per app, so test apps never share values)."""
+    cache = current_app.extensions.get(name)
+    if cache is None:
+        cache = current_app.extensions.setdefault(name, StampedCache(size))
+    return cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, current_app, g, has_request_context, request
+from flask import abort, g, has_request_context, request
 from flask.globals import _cv_app  # Flask 3.1 (pinned)
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import aliased
@@ -190,7 +190,7 @@ def scope_of(user) -> Scope:
         if key is None:
             cache[key] = compute_scope(user)
         else:
-            shared = current_app.extensions.setdefault("portal.scopes", stamps.StampedCache())
+            shared = stamps.app_cache("portal.scopes")
             cache[key] = shared.get((key, today()), stamps.current(stamps.STRUCTURE), lambda: compute_scope(user))
     return cache[key]
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -215,8 +215,7 @@ def coverage_by_community(community_ids, on: date, cross: list | None = None) ->
     ids = tuple(community_ids)
     if not has_request_context():
         return _coverage_by_community(list(ids), on, cross)
-    kept = current_app.extensions.setdefault("portal.coverage", stamps.StampedCache(256))
-    return kept.get((ids, on), stamps.current(stamps.STRUCTURE), lambda: _coverage_by_community(list(ids), on, cross))
+    return stamps.app_cache("portal.coverage", 256).get((ids, on), stamps.current(stamps.STRUCTURE), lambda: _coverage_by_community(list(ids), on, cross))
 
 
 def _coverage_by_community(ids: list[int], on: date, cross: list | None) -> tuple[dict[int, Coverage], Coverage]:

@@ -142,12 +142,14 @@ MODULES = (
 
 def _register_hooks(app: Flask) -> None:
     from portal.core.errors import register_error_handlers
+    from portal.core.kept_tag import KeptExtension
     from portal.core.masking import mask_name, mask_phone
     from portal.core.navigation import navigation_for
     from portal.core.permissions import can, unproxied
     from portal.core.security import enforce_session_timeouts, set_security_headers
 
     app.before_request(enforce_session_timeouts)
+    app.jinja_env.add_extension(KeptExtension)
     app.after_request(set_security_headers)
     register_error_handlers(app)
 

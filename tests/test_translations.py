@@ -19,13 +19,13 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 EN_PO = ROOT / "portal" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 
-# babel.cfg: [python: portal/**.py] and [jinja2: templates/**.html].
+# babel.cfg: [python: portal/**.py] and [jinja2: templates/**.html], whose parser knows the `kept` tag.
 METHOD_MAP = [
     ("portal/**.py", "python"),
     ("templates/**.html", "jinja2.ext:babel_extract"),
 ]
 # A template the extractor cannot parse must fail here, not silently contribute no strings.
-OPTIONS_MAP = {"templates/**.html": {"silent": "false"}}
+OPTIONS_MAP = {"templates/**.html": {"silent": "false", "extensions": "portal.core.kept_tag.KeptExtension"}}
 # pybabel's defaults (_, gettext, ngettext, pgettext ...) plus the lazy forms used in Python code.
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
 

@@ -8,6 +8,7 @@ from portal.auth.models import User
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.core import stamps
 from portal.core.audit import audit
+from portal.core.kept_statements import kept_statement, param
 from portal.core.models import utcnow
 from portal.core.params import parse_id
 from portal.extensions import db
@@ -18,11 +19,17 @@ def load_user_from_session_id(session_id: str):
     user_id, _, token = session_id.partition(":")
     if parse_id(user_id) is None or not token:
         return None
-    row = db.session.execute(select(User, stamps.token_of(stamps.STRUCTURE)).where(User.id == parse_id(user_id))).first()
+    row = db.session.execute(kept_statement("auth.user_with_structure", _user_with_structure),
+                             {"user_id": parse_id(user_id)}).first()
     if row is None or not row[0].active or not hmac.compare_digest(row[0].session_token, token):
         return None
     stamps.remember(stamps.STRUCTURE, row[1])  # read before anything derived from the structure
     return row[0]
+
+
+def _user_with_structure():
+    """The user and the structure stamp in one statement, built once (every page runs it)."""
+    return select(User, stamps.token_of(stamps.STRUCTURE)).where(User.id == param("user_id"))
 
 
 def find_login(identifier: str) -> User | None:

@@ -3,9 +3,13 @@ with services.notify; `init_app` keeps the bell current after htmx actions."""
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
-from flask_login import current_user
+import json
 
+from flask import Flask, current_app, g, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from portal.core.kept import kept_drawer
 from portal.core.modules import add_nav
 from portal.core.translations import lazy_gettext as _l
 from portal.notifications.registry import register_formatters, register_messages
@@ -26,7 +30,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_nav(app, "notifications.index", _l("通知"), "notifications", rule="dashboard.home", order=100)
     app.jinja_env.globals.update(message_for=message_for, unread_summary=_unread_summary,
-                                 unread_count=_unread_count)
+                                 unread_count=_unread_count, kept_bell=kept_bell)
     app.after_request(_announce)
     oob.init_app(app, _bell_part, quiet=("notifications.bell",))
 
@@ -70,6 +74,17 @@ def _unread_summary():
         g._unread_summary = unread_summary(current_user)
         g._unread = g._unread_summary[0]
     return g._unread_summary
+
+
+def kept_bell(oob: bool = False) -> Markup:
+    """The bell, drawn by templates/_bell_macros.html and kept (core.kept) under everything it shows: the
+    count and the newest unread message's stored fields (its wording follows from them and the language,
+    which the kept piece's key carries). Every page shows it, mostly unchanged since the last one."""
+    n, newest = _unread_summary()
+    shown = None if newest is None else (newest.id, newest.key, newest.title,
+                                         json.dumps(newest.params, sort_keys=True, default=str))
+    draw = current_app.jinja_env.get_template("_bell_macros.html").module.bell
+    return kept_drawer("notifications.bell")((n, shown, bool(oob)), lambda: draw(n, newest, oob))
 
 
 def _unread_count() -> int:

@@ -1,10 +1,13 @@
 """The notification centre: the bell counts unread, reading marks them, nobody reads another's."""
 
+import re
+
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.services import message_for, notify, unread_count
 from portal.orgs.models import Role
 from tests.conftest import login_as, post
+from tests.notifications.conftest import TEST_MESSAGES
 
 
 def test_bell_list_and_read(client, world, test_messages):
@@ -46,3 +49,30 @@ def test_each_reader_gets_their_own_bell_from_the_kept_statement(app, world, tes
         count, newest = unread_summary(other)
         assert count == 1 and message_for(newest) == "别人的通知"
         assert unread_summary(third) == (0, None)
+
+
+def test_the_kept_bell_follows_its_count_and_its_newest_message(app, world, test_messages):
+    """The bell is kept rendered under the count and the newest unread message: reading an older one
+    changes only the count, a new one changes the tooltip too, and a fragment's bell is out of band."""
+    user = world["users"][Role.RESIDENT]
+    older = notify(user.id, "tests.accepted", link="/my-home")
+    notify(user.id, "tests.second")
+    db.session.commit()
+    client = login_as(app.test_client(), user)
+
+    def bell(path="/", **headers):
+        html = client.get(path, headers=headers).get_data(as_text=True)
+        return re.search(r'<li id="bell".*?</li>', html, re.S).group(0)
+
+    first = bell()
+    assert 'data-testid="unread">2<' in first and f'title="{TEST_MESSAGES["tests.second"]}"' in first
+    post(client, f"/notifications/{older.id}/read")
+    second = bell()
+    assert 'data-testid="unread">1<' in second and f'title="{TEST_MESSAGES["tests.second"]}"' in second
+    notify(user.id, "tests.accepted", link="/my-home")
+    db.session.commit()
+    third = bell()
+    assert 'data-testid="unread">2<' in third and f'title="{TEST_MESSAGES["tests.accepted"]}"' in third
+    assert "hx-swap-oob" not in third
+    oob = bell("/notifications/?_block=list", **{"HX-Request": "true"})
+    assert 'hx-swap-oob="true"' in oob and 'data-testid="unread">2<' in oob

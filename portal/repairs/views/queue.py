@@ -66,7 +66,12 @@ def queue():
     staff_view = bool(scope.roles - {Role.RESIDENT})
     rows = queue_rows(page.items, personal={r.id for r in page.items if sees_personal(current_user, r, personal)},
                       staff_view=staff_view, now=now, new_since=now - timedelta(hours=24))
-    return render("repairs/queue.html", "results", page=page, rows=rows,
-                  staff_view=staff_view, q=q, filters=filters, compounds=compounds,
-                  may_file=may_file, personal_search=bool(personal), labels=labels, categories=CATEGORIES, kinds=Kind.ALL, statuses=NOT_CLOSED,
-                  closed=closed, tab_urls={"open": _tab_url(False), "closed": _tab_url(True)})
+    may_set_levels = can(current_user, "repairs.service_levels")
+    tab_urls = {"open": _tab_url(False), "closed": _tab_url(True)}
+    # everything the page's head shows (it is kept rendered under these values, queue.html)
+    head = (may_file, may_set_levels, closed, tuple(tab_urls.values()), request.path, bool(personal), staff_view,
+            tuple(filters.items()), tuple(compounds), request.args.get("q", ""))
+    return render("repairs/queue.html", "results", page=page, rows=rows, head=head,
+                  staff_view=staff_view, q=q, filters=filters, compounds=compounds, may_file=may_file,
+                  may_set_levels=may_set_levels, personal_search=bool(personal), labels=labels,
+                  categories=CATEGORIES, kinds=Kind.ALL, statuses=NOT_CLOSED, closed=closed, tab_urls=tab_urls)

@@ -219,13 +219,17 @@ class RepairRequest(VersionedMixin, TimestampMixin, db.Model):
     @hybrid_method
     def is_overdue(self, now: datetime | None = None) -> bool:
         """Still open after its due time; also a SQL condition (lists sort overdue first)."""
-        now = now or now_utc()
-        return self.status in Status.OPEN and self.due_at is not None and aware(self.due_at) < now
+        return overdue(self.status, self.due_at, now or now_utc())
 
     @is_overdue.expression
     def is_overdue(cls, now: datetime | None = None):
         now = now or now_utc()
         return and_(cls.status.in_(Status.OPEN), cls.due_at.is_not(None), cls.due_at < now)
+
+
+def overdue(status: str, due_at: datetime | None, now: datetime) -> bool:
+    """`RepairRequest.is_overdue` for values read as a row (the queue loads rows, not requests)."""
+    return status in Status.OPEN and due_at is not None and aware(due_at) < now
 
 
 class RequestPhoto(db.Model):

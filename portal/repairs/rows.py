@@ -2,8 +2,10 @@
 
 A manager reloads the same open work all day; the rows' HTML only changes when a request, its
 handler, its home or the clock (overdue, "new") does, and each of those is in the key. The macro
-`queue_row` in templates/repairs/_queue_macros.html draws a row: a value it starts to show must be
-added to `row_key` (tests/repairs/test_rows.py changes each value and expects another row).
+`queue_row` in templates/repairs/_queue_macros.html draws a row from the row's columns
+(queries.QUEUE_COLUMNS, all of them in the key) and the flags `row_key` adds: a value it starts to
+show must be a column or a flag there (tests/repairs/test_rows.py changes each value and expects
+another row).
 """
 
 from __future__ import annotations
@@ -16,27 +18,24 @@ from markupsafe import Markup
 from portal.core.clock import aware
 from portal.core.kept import kept_drawer
 from portal.repairs import labels
-from portal.repairs.models import RepairRequest, Status
+from portal.repairs.models import Status, overdue
 
 
-def row_key(req: RepairRequest, personal: bool, staff_view: bool, now: datetime, new_since: datetime) -> tuple:
-    """Everything `queue_row` shows of `req` for this reader at `now`."""
-    household = req.household
-    return (req.id, req.status, req.category, req.kind, req.description, req.created_at, req.due_at, req.place,
-            req.compound.name,
-            (household.unit, household.room, household.building.name) if household is not None else None,
-            req.handler.name if req.handler is not None else None,
-            req.is_overdue(now), req.status == Status.SUBMITTED and aware(req.created_at) >= new_since,
-            personal, staff_view)
+def row_key(row, personal: bool, staff_view: bool, now: datetime, new_since: datetime) -> tuple:
+    """Everything `queue_row` shows of `row` (queries.QUEUE_COLUMNS) for this reader at `now`."""
+    return (tuple(row), overdue(row.status, row.due_at, now),
+            row.status == Status.SUBMITTED and aware(row.created_at) >= new_since, personal, staff_view)
 
 
 def queue_rows(items, *, personal: set[int], staff_view: bool, now: datetime, new_since: datetime) -> list[Markup]:
-    """The rendered rows of a queue page, in order."""
+    """The rendered rows of a queue page, in order (`items`: rows of queries.QUEUE_COLUMNS)."""
     draw = current_app.jinja_env.get_template("repairs/_queue_macros.html").module.queue_row
     keep = kept_drawer("repairs.queue_row")
-    return [keep(row_key(req, req.id in personal, staff_view, now, new_since),
-                 lambda req=req: draw(req, req.id in personal, staff_view, labels, now, new_since))
-            for req in items]
+    rows = []
+    for row in items:
+        key = row_key(row, row.id in personal, staff_view, now, new_since)
+        rows.append(keep(key, lambda row=row, key=key: draw(row, key[3], staff_view, labels, key[1], key[2])))
+    return rows
 
 
 def board_items(rows, summaries: dict[int, str], photos: dict[int, list]) -> list[Markup]:

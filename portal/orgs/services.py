@@ -197,6 +197,23 @@ class Coverage:
     cross_appointed_committees: int = 0
 
 
+def compound_choices(compound_ids) -> list[tuple[int, str]]:
+    """(id, name) of these compounds by name, for a list's compound filter. Compounds move the structure
+    stamp, so within a request that read it (every logged-in page) the names are kept under its token:
+    a queue's filter costs no query until a compound is added or renamed. Shared: never change it."""
+    ids = frozenset(compound_ids)
+
+    def read() -> list[tuple[int, str]]:
+        return [tuple(row) for row in db.session.execute(
+            select(Compound.id, Compound.name).where(Compound.id.in_(ids)).order_by(Compound.name))]
+
+    if not ids:
+        return []
+    if not has_request_context():
+        return read()
+    return stamps.app_cache("portal.compound_choices", 256).get(ids, stamps.current(stamps.STRUCTURE), read)
+
+
 def coverage(community_ids: list[int], on: date, cross: list | None = None) -> Coverage:
     """Structure indicators for a set of communities (a community, or a whole street) taken together;
     `cross`, the area's cross_appointments when the caller has them already, spares that query."""

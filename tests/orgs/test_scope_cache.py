@@ -1,6 +1,7 @@
 """The scope is kept between requests under the structure's stamp (core.stamps): computed once, and
 computed again as soon as a post, a home, a contract or a compound changes — never stale."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -171,3 +172,23 @@ def test_the_coverage_figures_are_kept_and_follow_a_structure_change(world, clie
     make_contract(new, world["company"])
     db.session.commit()
     assert _figures(client, community.id)[2] != changed[2] and calls["n"] == 4
+
+
+def test_a_lists_compound_filter_follows_a_renamed_or_added_compound(world, client):
+    """The queue's compound filter is kept under the structure stamp (orgs.services.compound_choices):
+    a rename or a new compound shows at the next request."""
+    from tests.conftest import make_compound
+
+    def options() -> set[str]:
+        html = client.get("/repairs/").get_data(as_text=True)
+        select_ = re.search(r'<select name="compound".*?</select>', html, re.S).group(0)
+        return set(re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select_))
+
+    login_as(client, world["users"][Role.STREET_ADMIN])
+    assert {"阳光花园", "锦绣家园"} <= options()
+    world["other_compound"].name = "锦绣新苑"
+    db.session.commit()
+    assert "锦绣新苑" in options() and "锦绣家园" not in options()
+    make_compound(world["community"], "新建花园")
+    db.session.commit()
+    assert "新建花园" in options()

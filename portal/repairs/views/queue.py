@@ -10,16 +10,14 @@ from urllib.parse import urlencode
 
 from flask import current_app, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from portal.core.clock import now_utc
-from portal.core.forms import id_choices
 from portal.core.params import parse_day, parse_id
 from portal.core.permissions import can
 from portal.core.rendering import render
-from portal.extensions import db
-from portal.orgs.models import Compound, Role
+from portal.orgs.models import Role
 from portal.orgs.permissions import scope_of
+from portal.orgs.services import compound_choices
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, Kind, Status
 from portal.repairs.permissions import personal_compound_ids, sees_personal
@@ -60,8 +58,7 @@ def queue():
     q = request.args.get("q", "").strip()[:50]
     page = queue_page(current_user, scope, now, closed=closed, filters=filters, q=q, personal=personal,
                       cap=QUEUE_COUNT_CAP)
-    compounds = id_choices(db.session.execute(
-        select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids)).order_by(Compound.name)))
+    compounds = compound_choices(scope.compound_ids)
     may_file = can(current_user, "repairs.file") and "repairs.new" in current_app.view_functions
     staff_view = bool(scope.roles - {Role.RESIDENT})
     rows = queue_rows(page.items, personal={r.id for r in page.items if sees_personal(current_user, r, personal)},

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from sqlalchemy import Select, func, literal_column, select
 
-from portal.core.kept_statements import kept_statement, param
+from portal.core.kept_statements import kept_statement, param, run_plain
 from portal.extensions import db
 
 
@@ -82,7 +82,8 @@ def paginate_kept(key, query_of: Callable[[], Select], params: dict, *, cap: int
     """`paginate(query_of(), cap=cap, rows=rows)` for a query built once per shape and kept
     (core.kept_statements): `query_of()` puts every value in parameters, which `params` fills; the
     count's bound and the page's size and offset are parameters too. The same page, without building
-    the two statements anew on every request."""
+    the two statements anew on every request. The count, and the page when `scalars=False` (plain
+    columns), run on the session's connection (core.kept_statements.run_plain)."""
     def count_statement():
         counted = query_of().order_by(None).with_only_columns(literal_column("1"), maintain_column_froms=True)
         return select(func.count()).select_from(counted.limit(param("count_limit")).subquery())
@@ -91,11 +92,11 @@ def paginate_kept(key, query_of: Callable[[], Select], params: dict, *, cap: int
         return rows(query_of().limit(param("page_size")).offset(param("page_offset")))
 
     def count(limit: int) -> int:
-        return db.session.scalar(kept_statement((*key, "count"), count_statement), {**params, "count_limit": limit + 1}) or 0
+        return run_plain(kept_statement((*key, "count"), count_statement), {**params, "count_limit": limit + 1}).scalar() or 0
 
     def load(size: int, offset: int) -> list:
         statement = kept_statement((*key, "rows"), rows_statement)
-        result = db.session.execute(statement, {**params, "page_size": size, "page_offset": offset})
-        return list(result.scalars() if scalars else result)
+        page = {**params, "page_size": size, "page_offset": offset}
+        return list(db.session.scalars(statement, page)) if scalars else list(run_plain(statement, page))
 
     return _page_of(count, load, cap)

@@ -14,7 +14,7 @@ import re
 
 from sqlalchemy import func, literal_column, select, update
 
-from portal.core.kept_statements import Someone, kept_statement
+from portal.core.kept_statements import Someone, kept_statement, run_plain
 from portal.core.models import utcnow
 from portal.core.transaction import on_commit
 from portal.core.translations import lazy_gettext as _l
@@ -101,21 +101,23 @@ def unread_count(user) -> int:
     return db.session.scalar(select(func.count()).select_from(_unread(user).subquery())) or 0
 
 
-def unread_summary(user) -> tuple[int, Notification | None]:
-    """How many are unread (up to UNREAD_CAP) and the newest of them, in one query (the bell shows both
-    on every page)."""
+def unread_summary(user):
+    """How many are unread (up to UNREAD_CAP) and the newest of them as a row of what `message_for`
+    reads, in one query (the bell shows both on every page)."""
     statement = kept_statement("notifications.unread_summary", _unread_summary_statement)
-    row = db.session.execute(statement, {"user_id": user.id}).first()
-    return (row.unread, row[0]) if row else (0, None)
+    row = run_plain(statement, {"user_id": user.id}).first()
+    return (row.unread, row) if row else (0, None)
 
 
 def _unread_summary_statement():
-    """The newest unread row with the capped count beside it, for any user (core.kept_statements: built
-    once per process, the user a parameter; every page shows the bell)."""
+    """The newest unread notification's worded fields with the capped count beside it, for any user
+    (core.kept_statements: built once per process, the user a parameter; every page shows the bell)."""
     unread = _unread(Someone)
     counted = select(func.count()).select_from(
         unread.with_only_columns(literal_column("1"), maintain_column_froms=True).subquery())
-    return unread.limit(1).add_columns(counted.scalar_subquery().label("unread"))
+    return (unread.with_only_columns(Notification.id, Notification.user_id, Notification.key, Notification.params,
+                                     Notification.title)
+            .limit(1).add_columns(counted.scalar_subquery().label("unread")))
 
 
 def mark_read(user, note_id: int) -> bool:

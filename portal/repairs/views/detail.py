@@ -16,7 +16,7 @@ from portal.core.rendering import render
 from portal.extensions import db
 from portal.orgs.models import Household
 from portal.repairs import labels
-from portal.repairs.action_forms import FORMS, with_ids
+from portal.repairs.detail_actions import actions_html
 from portal.repairs.hooks import request_links
 from portal.repairs.models import Kind, RepairRequest, RequestEvent, ReturnVisit
 from portal.repairs.permissions import (
@@ -29,15 +29,6 @@ from portal.repairs.permissions import (
 )
 from portal.repairs.services import offered_steps
 from portal.repairs.views import bp
-
-
-def _fresh_form(name, req):
-    data = {"version": str(req.version)}
-    if name == "triage":
-        data["kind"] = req.kind
-    if name == "assign":
-        return FORMS[name](formdata=None, data=data, candidates=handler_choices(req))
-    return FORMS[name](formdata=None, data=data)
 
 
 def event_note(event) -> str:
@@ -58,11 +49,8 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
     """Render the request page; `posted` is the (action, form) just submitted, shown with its errors and
     typed text; `message` says at the top why nothing changed."""
     user = current_user
-    forms = {name: _fresh_form(name, req) for name in offered_steps(user, req)}
-    if posted is not None and posted[0] in forms:
-        forms[posted[0]] = posted[1]
-    for step, form in forms.items():
-        with_ids(form, step)
+    steps = offered_steps(user, req)
+    actions = actions_html(req, steps, handler_choices(req) if "assign" in steps else None, posted)
     events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == req.id)
                                 .options(joinedload(RequestEvent.actor)).order_by(RequestEvent.id)).all()
     visits = db.session.execute(select(ReturnVisit, User.name).join(User, User.id == ReturnVisit.by_id)
@@ -72,7 +60,7 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
     name = req.contact_name or (requester.name if requester else "")
     phone = req.contact_phone or (requester.phone if requester else "")
     return render(
-        "repairs/detail.html", req=req, now=now_utc(), labels=labels, forms=forms, events=events, visits=visits,
+        "repairs/detail.html", req=req, now=now_utc(), labels=labels, steps=steps, actions=actions, events=events, visits=visits,
         level=responsible_level(req), personal=personal, contact_name=name if personal else mask_name(name),
         contact_phone=phone if personal else mask_phone(phone), message=message, posted=posted and posted[0],
         event_note=event_note, masked_actor=lambda event: not personal and _by_requester(req, event),

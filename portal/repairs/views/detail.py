@@ -4,27 +4,30 @@ The action routes (actions.py) re-render this same page through `show()` when a 
 so the user sees the message beside what they typed, on top of the fresh state of the request.
 """
 
-from flask import current_app
+from flask import abort, current_app
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Date, DateTime, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
-from portal.core.clock import now_utc
+from portal.core.clock import now_utc, today
+from portal.core.kept_statements import Someone, kept_statement, param
 from portal.core.masking import mask_name, mask_phone
 from portal.core.rendering import render
 from portal.extensions import db
 from portal.orgs.models import Household
+from portal.orgs.permissions import Scope, scope_of
 from portal.repairs import labels
 from portal.repairs.detail_actions import actions_html
 from portal.repairs.hooks import request_links
 from portal.repairs.models import Kind, RepairRequest, RequestEvent, ReturnVisit
 from portal.repairs.permissions import (
-    get_request_or_404,
     handler_choices,
     is_requester,
     responsible_level,
     sees_personal,
+    visibility_of,
+    visibility_sets,
     works_here,
 )
 from portal.repairs.services import offered_steps
@@ -72,6 +75,28 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
 @bp.route("/<int:request_id>")
 @login_required
 def detail(request_id: int):
-    return show(get_request_or_404(current_user, request_id, joinedload(RepairRequest.compound),
-                                   joinedload(RepairRequest.handler), joinedload(RepairRequest.requester),
-                                   joinedload(RepairRequest.household).joinedload(Household.building)))
+    return show(_visible_request_or_404(current_user, request_id))
+
+
+#: what the page shows of a request beside its own columns, loaded with it
+_SHOWN = (joinedload(RepairRequest.compound), joinedload(RepairRequest.handler), joinedload(RepairRequest.requester),
+          joinedload(RepairRequest.household).joinedload(Household.building))
+
+
+def _visible_request_or_404(user, request_id: int) -> RepairRequest:
+    """`permissions.get_request_or_404` with what the page shows, through a statement built once per shape
+    of the user's scope (which id sets it has) and kept: the request, the user, the time and the ids are
+    parameters (core.kept_statements)."""
+    sets = {name: sorted(ids) for name, ids in visibility_sets(scope_of(user)).items() if ids}
+    statement = kept_statement(("repairs.request_page", tuple(sets)), lambda: _request_query(tuple(sets)))
+    req = db.session.scalar(statement, {"request_id": request_id, "user_id": user.id, "now": now_utc(), "on": today(),
+                                        **sets})
+    if req is None:
+        abort(404)
+    return req
+
+
+def _request_query(shape: tuple[str, ...]):
+    sets = {name: param(name, expanding=True) if name in shape else () for name in visibility_sets(Scope())}
+    seen = visibility_of(Someone.id, param("now", DateTime(timezone=True)), sets, on=param("on", Date))
+    return select(RepairRequest).where(RepairRequest.id == param("request_id"), seen).options(*_SHOWN)

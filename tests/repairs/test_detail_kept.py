@@ -1,0 +1,174 @@
+"""The request page's kept parts (repairs.detail_actions, views/detail.py, permissions.handler_choices): the
+action forms' section is drawn again whenever anything it shows changes, a kept section is exactly what
+the forms draw and carries each reader's own CSRF token, a refused step is never kept, and the page's
+kept statements serve each reader their own request, candidates and loads."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask_babel import force_locale
+from flask_wtf.csrf import generate_csrf
+
+from portal.core import kept_statements as kept
+from portal.core.kept import kept_pieces
+from portal.extensions import db
+from portal.orgs.models import Role
+from portal.repairs import services
+from portal.repairs.action_forms import FORMS
+from portal.repairs.detail_actions import action_forms, actions_html, draw_actions
+from portal.repairs.models import Kind, Level, Status
+from portal.repairs.permissions import Person
+from tests.conftest import login_as, make_user
+from tests.repairs.conftest import make_request
+
+LEVELS = {Level.PROPERTY, Level.COMMUNITY, Level.STREET}
+STEPS = ["triage", "assign", "department"]
+PEOPLE = [(Person(7, "张师傅"), "维修工", 2), (Person(8, "李师傅"), "维修工、班长", 0)]
+
+
+def _fresh(req, steps, choices) -> str:
+    return str(draw_actions(req, action_forms(req, steps, choices)))
+
+
+def _kept(req, steps, choices) -> str:
+    return str(actions_html(req, steps, choices))
+
+
+def _other_person(people):
+    return [(Person(9, "王师傅"), *people[0][1:]), *people[1:]]
+
+
+CHANGES = {
+    "request": lambda req, steps, people: (setattr(req, "id", req.id + 1000), steps, people),
+    "version": lambda req, steps, people: (setattr(req, "version", req.version + 1), steps, people),
+    "status": lambda req, steps, people: (setattr(req, "status", Status.ASSIGNED), steps, people),
+    "kind": lambda req, steps, people: (setattr(req, "kind", Kind.HARD), steps, people),
+    "steps": lambda req, steps, people: (None, ["accept", "return_", "hold"], people),
+    "a candidate": lambda req, steps, people: (None, steps, _other_person(people)),
+    "a name": lambda req, steps, people: (None, steps, [(Person(7, "张工"), *people[0][1:]), *people[1:]]),
+    "a post": lambda req, steps, people: (None, steps, [(people[0][0], "电工", 2), *people[1:]]),
+    "a load": lambda req, steps, people: (None, steps, [(people[0][0], "维修工", 3), *people[1:]]),
+    "the candidates' order": lambda req, steps, people: (None, steps, people[::-1]),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_changed_value_draws_the_actions_again(app, repair_world, change):
+    req = make_request(repair_world)
+    with app.test_request_context(f"/repairs/{req.id}"):
+        before = _kept(req, STEPS, PEOPLE)
+        assert before == _fresh(req, STEPS, PEOPLE) and _kept(req, STEPS, PEOPLE) == before  # drawn, then kept
+        _, steps, people = CHANGES[change](req, STEPS, PEOPLE)  # in memory only: nothing else notices
+        after = _kept(req, steps, people)
+        assert after == _fresh(req, steps, people)
+        assert after != before
+        db.session.rollback()
+
+
+def test_the_language_draws_the_actions_again(app, repair_world):
+    req = make_request(repair_world)
+    drawn = {}
+    for language in ("zh_CN", "en", "zh_CN"):
+        with app.test_request_context(f"/repairs/{req.id}"), force_locale(language):
+            drawn.setdefault(language, set()).add(_kept(req, STEPS, PEOPLE))
+            assert _kept(req, STEPS, PEOPLE) == _fresh(req, STEPS, PEOPLE)
+    assert len(drawn["zh_CN"]) == 1 and drawn["zh_CN"] != drawn["en"]
+
+
+def test_a_kept_section_carries_each_requests_own_token(app, repair_world):
+    req = make_request(repair_world)
+    tokens = []
+    for _ in range(2):
+        with app.app_context(), app.test_request_context(f"/repairs/{req.id}"):  # each its own `g` and session
+            html, token = _kept(req, STEPS, PEOPLE), generate_csrf()
+            assert html.count(f'value="{token}"') == len(STEPS) and "\x00" not in html
+            tokens.append(token)
+    assert tokens[0] != tokens[1]  # two sessions: the second was served from the kept section
+
+
+def test_a_refused_step_is_drawn_from_its_form_and_never_kept(app, repair_world):
+    req = make_request(repair_world)
+    with app.test_request_context(f"/repairs/{req.id}/assign", method="POST", data={"note": "x" * 201}):
+        form = FORMS["assign"](candidates=PEOPLE)
+        assert not form.validate()
+        pieces = len(kept_pieces())
+        html = str(actions_html(req, STEPS, PEOPLE, posted=("assign", form)))
+        assert len(kept_pieces()) == pieces
+        assert 'data-field-error="note"' in html and "x" * 201 in html
+
+
+def test_a_second_manager_served_the_kept_forms_can_use_them(app, repair_world):
+    w = repair_world
+    other = make_user("第二经理", role=Role.PROPERTY_MANAGER, org=w["company"], title="经理")
+    req = make_request(w)
+    db.session.commit()
+    first, second = login_as(app.test_client(), w["manager"]), login_as(app.test_client(), other)
+    tokens = []
+    for client in (first, second):
+        html = client.get(f"/repairs/{req.id}").get_data(as_text=True)
+        token = re.search(r'id="assign-csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        assert f'"X-CSRFToken": "{token}"' in html  # the page's own token
+        tokens.append(token)
+    assert tokens[0] != tokens[1]
+    response = second.post(f"/repairs/{req.id}/assign", data={"csrf_token": tokens[1], "version": str(req.version),
+                                                             "handler_id": str(w["staff"].id)})
+    assert response.status_code == 303
+
+
+def test_two_residents_of_one_shape_each_open_only_their_own_request(app, repair_world):
+    w = repair_world
+    mine = make_request(w, description="我家水管漏水")
+    theirs = make_request(w, by=w["neighbour"], household=w["neighbour_home"], description="邻居家暖气不热")
+    resident, neighbour = login_as(app.test_client(), w["resident"]), login_as(app.test_client(), w["neighbour"])
+    for _ in range(2):
+        assert resident.get(f"/repairs/{mine.id}").status_code == 200
+        assert neighbour.get(f"/repairs/{mine.id}").status_code == 404
+        assert neighbour.get(f"/repairs/{theirs.id}").status_code == 200
+        assert resident.get(f"/repairs/{theirs.id}").status_code == 404
+
+
+def test_no_kept_statement_of_the_page_holds_a_value(app, repair_world):
+    w = repair_world
+    req = make_request(w)
+    services.assign(req, by=w["manager"], handler=w["staff"])
+    community = make_request(w, description="楼道灯不亮")
+    services.triage(community, by=w["secretary"], kind=Kind.COMMUNITY, reason="公共区域")
+    db.session.commit()
+    kept.forget_kept()
+    for user in (w["manager"], w["resident"], w["secretary"], w["street_admin"], w["staff"]):
+        client = login_as(app.test_client(), user)
+        client.get(f"/repairs/{req.id}")
+        client.get(f"/repairs/{community.id}")
+    page = {key: statement for key, statement in kept._kept.items()
+            if key == "repairs.handler_loads" or key[0] in ("repairs.request_page", "repairs.handler_choices")}
+    assert {key[0] for key in page if key != "repairs.handler_loads"} == {"repairs.request_page", "repairs.handler_choices"}
+    assert len([key for key in page if key[0] == "repairs.request_page"]) >= 3  # several shapes of scope
+    for key, statement in page.items():
+        for bind in statement._generate_cache_key().bindparams:
+            if isinstance(bind, kept._Param):
+                assert bind.value is None and bind.required, (key, bind.key)
+            else:  # the rules' own constants only: states, kinds, levels, roles, kinds of organisation
+                fixed = bind.value if isinstance(bind.value, list | tuple) else [bind.value]
+                assert all(isinstance(value, str | bool) or value in LEVELS for value in fixed), (key, bind.key, bind.value)
+
+
+def test_candidates_and_loads_follow_each_request(app, repair_world):
+    """The same kept statements, asked for two requests in turn, give each its own candidates and loads."""
+    from portal.repairs.permissions import handler_choices
+
+    w = repair_world
+    busy = make_request(w)
+    services.assign(busy, by=w["manager"], handler=w["staff"])
+    req = make_request(w)
+    db.session.commit()
+    with app.test_request_context():
+        found = {person.id: (person.name, post, load) for person, post, load in handler_choices(req)}
+    assert found[w["staff"].id] == (w["staff"].name, "维修工", 1) and w["rival_staff"].id not in found
+    services.accept(busy, by=w["staff"])
+    services.resolve(busy, by=w["staff"], note="已修好")
+    db.session.commit()
+    with app.test_request_context():
+        found = {person.id: (post, load) for person, post, load in handler_choices(req)}
+    assert found[w["staff"].id] == ("维修工", 0)

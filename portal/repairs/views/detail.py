@@ -20,7 +20,7 @@ from portal.orgs.permissions import Scope, scope_of
 from portal.repairs import labels
 from portal.repairs.detail_actions import actions_html
 from portal.repairs.hooks import request_links
-from portal.repairs.models import Kind, RepairRequest, RequestEvent, ReturnVisit
+from portal.repairs.models import Kind, RepairRequest, RequestEvent, RequestPhoto, ReturnVisit
 from portal.repairs.permissions import (
     handler_choices,
     is_requester,
@@ -54,22 +54,45 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
     user = current_user
     steps = offered_steps(user, req)
     actions = actions_html(req, steps, handler_choices(req) if "assign" in steps else None, posted)
-    events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == req.id)
-                                .options(joinedload(RequestEvent.actor)).order_by(RequestEvent.id)).all()
-    visits = db.session.execute(select(ReturnVisit, User.name).join(User, User.id == ReturnVisit.by_id)
-                                .where(ReturnVisit.request_id == req.id).order_by(ReturnVisit.id)).all()
+    events, visits, photos = (db.session.execute(kept_statement(name, build), {"request_id": req.id}).all()
+                              for name, build in _HISTORY)
     personal = sees_personal(user, req)
     requester = req.requester
     name = req.contact_name or (requester.name if requester else "")
     phone = req.contact_phone or (requester.phone if requester else "")
     return render(
         "repairs/detail.html", req=req, now=now_utc(), labels=labels, steps=steps, actions=actions, events=events, visits=visits,
+        photos=photos,
         level=responsible_level(req), personal=personal, contact_name=name if personal else mask_name(name),
         contact_phone=phone if personal else mask_phone(phone), message=message, posted=posted and posted[0],
         event_note=event_note, masked_actor=lambda event: not personal and _by_requester(req, event),
         is_requester=is_requester(user, req), photo_route="repairs.photo" in current_app.view_functions,
         staff_view=works_here(user, req), links=request_links(user, req),
         status=status, headers=headers)
+
+
+def _events_query():
+    """The timeline as rows: what each line shows, the actor's name beside it."""
+    return (select(RequestEvent.at, RequestEvent.action, RequestEvent.actor_id, User.name.label("actor_name"),
+                   RequestEvent.from_status, RequestEvent.to_status, RequestEvent.note)
+            .outerjoin(User, User.id == RequestEvent.actor_id)
+            .where(RequestEvent.request_id == param("request_id")).order_by(RequestEvent.id))
+
+
+def _visits_query():
+    return (select(ReturnVisit.at, ReturnVisit.satisfied, ReturnVisit.note, User.name.label("by_name"))
+            .join(User, User.id == ReturnVisit.by_id)
+            .where(ReturnVisit.request_id == param("request_id")).order_by(ReturnVisit.id))
+
+
+def _photos_query():
+    return (select(RequestPhoto.id, RequestPhoto.stage).where(RequestPhoto.request_id == param("request_id"))
+            .order_by(RequestPhoto.id))
+
+
+#: what the page lists under a request, each a statement kept once (core.kept_statements)
+_HISTORY = (("repairs.request_events", _events_query), ("repairs.request_visits", _visits_query),
+            ("repairs.request_photos", _photos_query))
 
 
 @bp.route("/<int:request_id>")

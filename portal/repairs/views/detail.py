@@ -19,11 +19,11 @@ from portal.orgs.models import Household
 from portal.orgs.permissions import Scope, scope_of
 from portal.repairs import labels
 from portal.repairs.detail_actions import actions_html
+from portal.repairs.detail_parts import page_parts
 from portal.repairs.hooks import request_links
 from portal.repairs.models import Kind, RepairRequest, RequestEvent, RequestPhoto, ReturnVisit
 from portal.repairs.permissions import (
     handler_choices,
-    is_requester,
     responsible_level,
     sees_personal,
     visibility_of,
@@ -60,15 +60,15 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
     requester = req.requester
     name = req.contact_name or (requester.name if requester else "")
     phone = req.contact_phone or (requester.phone if requester else "")
-    return render(
-        "repairs/detail.html", req=req, now=now_utc(), labels=labels, steps=steps, actions=actions, events=events, visits=visits,
-        photos=photos,
-        level=responsible_level(req), personal=personal, contact_name=name if personal else mask_name(name),
-        contact_phone=phone if personal else mask_phone(phone), message=message, posted=posted and posted[0],
-        event_note=event_note, masked_actor=lambda event: not personal and _by_requester(req, event),
-        is_requester=is_requester(user, req), photo_route="repairs.photo" in current_app.view_functions,
+    top, bottom = page_parts(
+        req, steps=steps, level=responsible_level(req), personal=personal,
+        contact_name=name if personal else mask_name(name), contact_phone=phone if personal else mask_phone(phone),
+        overdue=req.is_overdue(now_utc()), photos=photos, photo_route="repairs.photo" in current_app.view_functions,
         staff_view=works_here(user, req), links=request_links(user, req),
-        status=status, headers=headers)
+        events=[(event, not personal and _by_requester(req, event)) for event in events], visits=visits,
+        event_note=event_note)
+    return render("repairs/detail.html", req=req, top=top, actions=actions, bottom=bottom, message=message,
+                  status=status, headers=headers)
 
 
 def _events_query():

@@ -6,6 +6,8 @@ kept statements serve each reader their own request, candidates and loads."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import pytest
 from flask_babel import force_locale
@@ -15,11 +17,13 @@ from portal.core import kept_statements as kept
 from portal.core.kept import kept_pieces
 from portal.extensions import db
 from portal.orgs.models import Role
-from portal.repairs import services
+from portal.repairs import labels, services
 from portal.repairs.action_forms import FORMS
 from portal.repairs.detail_actions import action_forms, actions_html, draw_actions
+from portal.repairs.detail_parts import page_parts
 from portal.repairs.models import Kind, Level, Status
 from portal.repairs.permissions import Person
+from portal.repairs.views.detail import event_note
 from tests.conftest import login_as, make_user
 from tests.repairs.conftest import make_request
 
@@ -172,3 +176,139 @@ def test_candidates_and_loads_follow_each_request(app, repair_world):
     with app.test_request_context():
         found = {person.id: (post, load) for person, post, load in handler_choices(req)}
     assert found[w["staff"].id] == ("维修工", 0)
+
+
+# --- the parts around the actions (repairs/detail_parts.py) ----------------------------------------
+
+class Photo(NamedTuple):
+    id: int
+    stage: str
+
+
+class Event(NamedTuple):
+    at: datetime
+    action: str
+    actor_id: int | None
+    actor_name: str | None
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+
+
+class Visit(NamedTuple):
+    at: datetime
+    satisfied: bool | None
+    note: str | None
+    by_name: str
+
+
+AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def _shown(w) -> dict:
+    """A page's values beside the request, each shown somewhere on it."""
+    return {"steps": [], "level": Level.PROPERTY, "personal": True, "contact_name": "张三", "contact_phone": "13800000000",
+            "overdue": False, "photos": [Photo(1, "filing"), Photo(2, "result")], "photo_route": True, "staff_view": True,
+            "links": [("已列入会议议程：三月联席会", "/meetings/1")],
+            "events": [(Event(AT, "triaged", w["secretary"].id, "书记", "submitted", "submitted", "household → hard"), False)],
+            "visits": [Visit(AT, True, "满意", "回访员")], "event_note": event_note}
+
+
+def _rich(req, w):
+    """A request showing every optional line of the page."""
+    for name, value in {"result_note": "换了阀门", "rating": 4, "speed_rating": 3, "attitude_rating": 5, "satisfied": True,
+                        "evaluation_comment": "很快", "department": "水务公司", "department_reply": "已处理",
+                        "hold_reason": "等配件", "reopen_count": 1, "handler": w["staff"]}.items():
+        setattr(req, name, value)
+
+
+def _set(**values):
+    return lambda req, shown, w: [setattr(req, name, value) for name, value in values.items()]
+
+
+def _show(**values):
+    return lambda req, shown, w: shown.update(values)
+
+
+PART_CHANGES = {  # name: (the state it shows in, the change)
+    "request": (None, _set(id=9999)),
+    "version": (None, _set(version=7)),
+    "category": (None, _set(category="heating")),
+    "status": (None, _set(status=Status.IN_PROGRESS)),
+    "close reason": (_set(status=Status.CLOSED, close_reason="evaluated"), _set(close_reason="not_evaluated")),
+    "hold reason": (_set(status=Status.ON_HOLD), _set(hold_reason="等物业答复")),
+    "handler name": (_set(status=Status.ASSIGNED), lambda req, shown, w: setattr(req.handler, "name", "新名字")),
+    "handler": (None, lambda req, shown, w: setattr(req, "handler", w["staff2"])),
+    "description": (None, _set(description="楼道灯不亮")),
+    "compound name": (None, lambda req, shown, w: setattr(req.compound, "name", "改名小区")),
+    "public place": (_set(household=None, place="北门"), _set(place="3号楼电梯")),
+    "building name": (None, lambda req, shown, w: setattr(req.household.building, "name", "99栋")),
+    "unit": (None, lambda req, shown, w: setattr(req.household, "unit", "7")),
+    "room": (None, lambda req, shown, w: setattr(req.household, "room", "1709")),
+    "filed at": (None, lambda req, shown, w: setattr(req, "created_at", req.created_at - timedelta(days=2))),
+    "due at": (None, lambda req, shown, w: setattr(req, "due_at", req.due_at + timedelta(hours=5))),
+    "kind": (None, _set(kind=Kind.HARD)),
+    "kind confirmed": (None, _set(kind_confirmed=True)),
+    "urgency": (None, _set(urgency="urgent")),
+    "channel": (None, _set(channel="phone")),
+    "reopened": (None, _set(reopen_count=2)),
+    "department": (None, _set(department="供电公司")),
+    "department reply": (None, _set(department_reply="已派人")),
+    "result": (None, _set(result_note="换了水龙头")),
+    "rating": (None, _set(rating=2)),
+    "speed rating": (None, _set(speed_rating=1)),
+    "attitude rating": (None, _set(attitude_rating=2)),
+    "satisfied": (None, _set(satisfied=False)),
+    "comment": (None, _set(evaluation_comment="太慢")),
+    "steps": (None, _show(steps=["assign"])),
+    "level": (None, _show(level=Level.STREET)),
+    "personal": (None, _show(personal=False)),
+    "contact name": (None, _show(contact_name="李四")),
+    "contact phone": (None, _show(contact_phone="13900000000")),
+    "overdue": (None, _show(overdue=True)),
+    "a filing photo": (None, _show(photos=[Photo(3, "filing"), Photo(2, "result")])),
+    "a result photo": (None, _show(photos=[Photo(1, "filing"), Photo(4, "result")])),
+    "photo route": (None, _show(photo_route=False)),
+    "staff view": (None, _show(staff_view=False)),
+    "a link": (None, _show(links=[("已列入会议议程：四月联席会", None)])),
+    "an event's note": (None, lambda req, shown, w: shown.update(events=[(shown["events"][0][0]._replace(note="household → community"), False)])),
+    "an event's actor": (None, lambda req, shown, w: shown.update(events=[(shown["events"][0][0]._replace(actor_name="副书记"), False)])),
+    "an event's time": (None, lambda req, shown, w: shown.update(events=[(shown["events"][0][0]._replace(at=AT + timedelta(hours=1)), False)])),
+    "an actor masked": (None, lambda req, shown, w: shown.update(events=[(shown["events"][0][0], True)])),
+    "a visit": (None, _show(visits=[Visit(AT, False, "不满意", "回访员")])),
+    "a visit's caller": (None, _show(visits=[Visit(AT, True, "满意", "另一回访员")])),
+}
+
+
+def _parts(app, req, shown) -> tuple[str, str, str, str]:
+    """(kept top, kept bottom, fresh top, fresh bottom)."""
+    module = app.jinja_env.get_template("repairs/_detail_parts.html").module
+    top, bottom = page_parts(req, **shown)
+    filing = [photo for photo in shown["photos"] if photo.stage != "result"]
+    results = [photo for photo in shown["photos"] if photo.stage == "result"]
+    fresh_top = module.top(req, labels, shown["steps"], shown["level"], shown["personal"], shown["contact_name"],
+                           shown["contact_phone"], shown["overdue"], filing, shown["photo_route"])
+    fresh_bottom = module.bottom(req, labels, shown["level"], shown["staff_view"], results, shown["photo_route"],
+                                 shown["links"], shown["events"], shown["visits"], event_note)
+    return str(top), str(bottom), str(fresh_top), str(fresh_bottom)
+
+
+@pytest.mark.parametrize("change", PART_CHANGES)
+def test_a_changed_value_draws_its_part_again(app, repair_world, change):
+    w = repair_world
+    req = make_request(w)
+    req.due_at = req.due_at or AT
+    _rich(req, w)
+    shown = _shown(w)
+    prepare, alter = PART_CHANGES[change]
+    if prepare:
+        prepare(req, shown, w)
+    with app.test_request_context(f"/repairs/{req.id}"):
+        top, bottom, fresh_top, fresh_bottom = _parts(app, req, shown)
+        assert (top, bottom) == (fresh_top, fresh_bottom)
+        assert _parts(app, req, shown)[:2] == (top, bottom)  # kept
+        alter(req, shown, w)  # in memory only: nothing else notices
+        after_top, after_bottom, fresh_top, fresh_bottom = _parts(app, req, shown)
+        assert (after_top, after_bottom) == (fresh_top, fresh_bottom)
+        assert (after_top, after_bottom) != (top, bottom)
+    db.session.rollback()

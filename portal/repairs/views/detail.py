@@ -2,6 +2,10 @@
 
 The action routes (actions.py) re-render this same page through `show()` when a step is refused,
 so the user sees the message beside what they typed, on top of the fresh state of the request.
+
+A request is opened far more often than it changes, so the page is drawn from kept pieces: the parts
+around the actions (repairs.detail_parts) and the action forms (repairs.detail_actions), each kept
+under every value it shows; its statements are built once per shape and kept (core.kept_statements).
 """
 
 from flask import abort, current_app

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, union
 
 from portal.core.clock import TZ, aware, now_utc, today
 from portal.core.errors import RuleError
+from portal.core.kept_statements import kept_statement, param
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.meetings import sources
@@ -368,11 +369,16 @@ def remove_item(meeting: Meeting, item: AgendaItem, *, by) -> None:
 
 
 def agenda_entries(source_kind: str, source_id: int) -> list[tuple[Meeting, AgendaItem]]:
-    """The meetings (not cancelled) whose agenda has this source: for its page's "on the agenda of …"."""
-    return [tuple(row) for row in db.session.execute(
-        select(Meeting, AgendaItem).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
-        .where(AgendaItem.source_kind == source_kind, AgendaItem.source_id == source_id,
-               Meeting.status == MeetingStatus.SCHEDULED).order_by(Meeting.starts_at))]
+    """The meetings (not cancelled) whose agenda has this source: for its page's "on the agenda of …".
+    The statement is built once and kept (core.kept_statements): the source is its parameters."""
+    return [tuple(row) for row in db.session.execute(kept_statement("meetings.agenda_entries", _agenda_entries_query),
+                                                     {"source_kind": source_kind, "source_id": source_id})]
+
+
+def _agenda_entries_query():
+    return (select(Meeting, AgendaItem).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+            .where(AgendaItem.source_kind == param("source_kind"), AgendaItem.source_id == param("source_id"),
+                   Meeting.status == MeetingStatus.SCHEDULED).order_by(Meeting.starts_at))
 
 
 def agenda_entries_of(source_kind: str, source_ids) -> dict[int, list[tuple[Meeting, AgendaItem]]]:

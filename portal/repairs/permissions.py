@@ -7,10 +7,13 @@ predicates the workflow's step table (services.STEPS) is built from.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import abort
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import Date, and_, or_, select, true
 
 from portal.core.clock import now_utc, today
+from portal.core.kept_statements import column_rows, kept_statement, param
 from portal.core.permissions import rule, unproxied
 from portal.extensions import db
 from portal.orgs.models import Compound, Organisation, OrgKind, Position, Role, ServiceContract
@@ -57,16 +60,31 @@ def people_at_level(req: RepairRequest, level: int, roles):
     for this request at `level`: its property company, its community, or its street."""
     from portal.auth.models import User
 
-    compound = db.session.get(Compound, req.compound_id)
-    query = (select(User).join(Position, Position.user_id == User.id)
-             .join(Organisation, Organisation.id == Position.organisation_id)
-             .where(User.active.is_(True), Position.role.in_(roles), Position.is_open(today())))
+    return _people_select((User,), level, roles, answering_body_id(req, level), today())
+
+
+def answering_body_id(req: RepairRequest, level: int) -> int | None:
+    """The id of the body that answers for the request at `level`: its property company's, its
+    community's, or its street's."""
     if level == Level.PROPERTY:
-        return query.where(Organisation.id == current_company_id(req.compound_id))
+        return current_company_id(req.compound_id)
+    compound = db.session.get(Compound, req.compound_id)
+    return compound.community_id if level == Level.COMMUNITY else compound.community.street_id
+
+
+def _people_select(columns, level: int, roles, body_id, on):
+    """`people_at_level`'s select of `columns`, from values or from parameters (a kept statement)."""
+    from portal.auth.models import User
+
+    query = (select(*columns).join(Position, Position.user_id == User.id)
+             .join(Organisation, Organisation.id == Position.organisation_id)
+             .where(User.active.is_(True), Position.role.in_(roles), Position.is_open(on)))
+    if level == Level.PROPERTY:
+        return query.where(Organisation.id == body_id)
     if level == Level.COMMUNITY:
-        return query.where(Organisation.community_id == compound.community_id,
+        return query.where(Organisation.community_id == body_id,
                            Organisation.kind.in_([OrgKind.RESIDENTS_COMMITTEE, OrgKind.PARTY_COMMITTEE]))
-    return query.where(Organisation.street_id == compound.community.street_id)
+    return query.where(Organisation.street_id == body_id)
 
 
 def dispatchers(req: RepairRequest):
@@ -84,27 +102,48 @@ def handler_candidates(req: RepairRequest) -> list:
 
 
 def handler_choices(req: RepairRequest) -> list[tuple]:
-    """(user, post title, open orders in hand) for each candidate, so the dispatcher sees who is who and
-    who is busy: two queries whatever the number of candidates."""
-    from sqlalchemy import func
+    """(person, post title, open orders in hand) for each candidate, so the dispatcher sees who is who and
+    who is busy: two queries whatever the number of candidates. A person is a row of `id` and `name`.
 
+    Both statements are built once per level and kept (core.kept_statements): the body, the day and
+    the candidates' ids are parameters."""
+    level = responsible_level(req)
+    rows = column_rows(kept_statement(("repairs.handler_choices", level), lambda: _candidates_query(level)),
+                       {"body_id": answering_body_id(req, level), "on": today()})
+    titles: dict[int, list[str]] = {}
+    people = {}
+    for person_id, name, title in rows:
+        if person_id not in people:
+            people[person_id] = Person(person_id, name)
+            titles[person_id] = []
+        if title not in titles[person_id]:
+            titles[person_id].append(title)
+    loads = dict(column_rows(kept_statement("repairs.handler_loads", _loads_query), {"ids": list(people)})) if people else {}
+    return [(person, "、".join(titles[pid]), loads.get(pid, 0)) for pid, person in people.items()]
+
+
+class Person(NamedTuple):
+    """A candidate handler as the dispatcher's list shows them."""
+
+    id: int
+    name: str
+
+
+def _candidates_query(level: int):
     from portal.auth.models import User
 
-    level = responsible_level(req)
-    rows = db.session.execute(people_at_level(req, level, HANDLER_ROLES[level])
-                              .add_columns(Position.title).order_by(User.name, Position.title)).all()
-    titles: dict[int, list[str]] = {}
-    users = {}
-    for user, title in rows:
-        users[user.id] = user
-        if title not in titles.setdefault(user.id, []):
-            titles[user.id].append(title)
-    loads = dict(db.session.execute(
-        select(RepairRequest.handler_id, func.count()).where(
-            RepairRequest.handler_id.in_(list(users)),
-            RepairRequest.status.in_((Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD)))
-        .group_by(RepairRequest.handler_id)).all()) if users else {}
-    return [(user, "、".join(titles[uid]), loads.get(uid, 0)) for uid, user in users.items()]
+    return (_people_select((User.id, User.name, Position.title), level, HANDLER_ROLES[level], param("body_id"),
+                           param("on", Date))
+            .order_by(User.name, Position.title))
+
+
+def _loads_query():
+    from sqlalchemy import func
+
+    return (select(RepairRequest.handler_id, func.count())
+            .where(RepairRequest.handler_id.in_(param("ids", expanding=True)),
+                   RepairRequest.status.in_((Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD)))
+            .group_by(RepairRequest.handler_id))
 
 
 # --- who may act -----------------------------------------------------------------------------------

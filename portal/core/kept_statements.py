@@ -73,13 +73,3 @@ class Someone:
 
     __slots__ = ()
     id = param("user_id")
-
-
-def column_rows(statement, params: dict) -> list:
-    """The rows of a kept statement that selects plain columns (no entity), executed on the session's
-    connection: the ORM's execution adds nothing to such rows but some hundred Python calls a statement.
-    What the session holds unflushed is flushed first, as the ORM's autoflush would."""
-    from portal.extensions import db
-
-    db.session.flush()
-    return db.session.connection().execute(statement, params).all()

@@ -13,7 +13,7 @@ from flask import abort
 from sqlalchemy import Date, and_, or_, select, true
 
 from portal.core.clock import now_utc, today
-from portal.core.kept_statements import column_rows, kept_statement, param
+from portal.core.kept_statements import kept_statement, param, run_plain
 from portal.core.permissions import rule, unproxied
 from portal.extensions import db
 from portal.orgs.models import Compound, Organisation, OrgKind, Position, Role, ServiceContract
@@ -108,8 +108,8 @@ def handler_choices(req: RepairRequest) -> list[tuple]:
     Both statements are built once per level and kept (core.kept_statements): the body, the day and
     the candidates' ids are parameters."""
     level = responsible_level(req)
-    rows = column_rows(kept_statement(("repairs.handler_choices", level), lambda: _candidates_query(level)),
-                       {"body_id": answering_body_id(req, level), "on": today()})
+    rows = run_plain(kept_statement(("repairs.handler_choices", level), lambda: _candidates_query(level)),
+                     {"body_id": answering_body_id(req, level), "on": today()})
     titles: dict[int, list[str]] = {}
     people = {}
     for person_id, name, title in rows:
@@ -118,7 +118,7 @@ def handler_choices(req: RepairRequest) -> list[tuple]:
             titles[person_id] = []
         if title not in titles[person_id]:
             titles[person_id].append(title)
-    loads = dict(column_rows(kept_statement("repairs.handler_loads", _loads_query), {"ids": list(people)})) if people else {}
+    loads = dict(run_plain(kept_statement("repairs.handler_loads", _loads_query), {"ids": list(people)}).all()) if people else {}
     return [(person, "、".join(titles[pid]), loads.get(pid, 0)) for pid, person in people.items()]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.core.clock import now_utc, today
-from portal.core.kept_statements import Someone, column_rows, kept_statement, param
+from portal.core.kept_statements import Someone, kept_statement, param, run_plain
 from portal.core.masking import mask_name, mask_phone
 from portal.core.rendering import render
 from portal.extensions import db
@@ -58,7 +58,7 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
     user = current_user
     steps = offered_steps(user, req)
     actions = actions_html(req, steps, handler_choices(req) if "assign" in steps else None, posted)
-    events, visits, photos = (column_rows(kept_statement(name, build), {"request_id": req.id}) for name, build in _HISTORY)
+    events, visits, photos = (run_plain(kept_statement(name, build), {"request_id": req.id}).all() for name, build in _HISTORY)
     personal = sees_personal(user, req)
     requester = req.requester
     name = req.contact_name or (requester.name if requester else "")

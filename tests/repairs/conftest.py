@@ -55,6 +55,19 @@ def make_request(world, by=None, **overrides) -> RepairRequest:
     return req
 
 
+@pytest.fixture
+def two_homes(app, repair_world):
+    """Two residents of one compound, each with a request of their own and a logged-in client: the same
+    shape of scope, for the tests that serve them in turn from kept statements."""
+    from tests.conftest import login_as
+
+    w = repair_world
+    mine = make_request(w, description="我家水管漏水")
+    theirs = make_request(w, by=w["neighbour"], household=w["neighbour_home"], description="邻居家暖气不热")
+    return {"mine": mine, "theirs": theirs, "resident": login_as(app.test_client(), w["resident"]),
+            "neighbour": login_as(app.test_client(), w["neighbour"])}
+
+
 # --- what to look at after a step ------------------------------------------------------------------
 
 def timeline(req) -> list[tuple]:

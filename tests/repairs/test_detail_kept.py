@@ -121,11 +121,8 @@ def test_a_second_manager_served_the_kept_forms_can_use_them(app, repair_world):
     assert response.status_code == 303
 
 
-def test_two_residents_of_one_shape_each_open_only_their_own_request(app, repair_world):
-    w = repair_world
-    mine = make_request(w, description="我家水管漏水")
-    theirs = make_request(w, by=w["neighbour"], household=w["neighbour_home"], description="邻居家暖气不热")
-    resident, neighbour = login_as(app.test_client(), w["resident"]), login_as(app.test_client(), w["neighbour"])
+def test_two_residents_of_one_shape_each_open_only_their_own_request(two_homes):
+    mine, theirs, resident, neighbour = (two_homes[k] for k in ("mine", "theirs", "resident", "neighbour"))
     for _ in range(2):
         assert resident.get(f"/repairs/{mine.id}").status_code == 200
         assert neighbour.get(f"/repairs/{mine.id}").status_code == 404

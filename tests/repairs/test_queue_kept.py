@@ -15,11 +15,8 @@ from tests.repairs.conftest import make_request
 from tests.repairs.test_views_queue import ids_on
 
 
-def test_two_residents_of_one_shape_each_see_their_own_requests(app, repair_world):
-    w = repair_world
-    mine = make_request(w, description="我家水管漏水")
-    theirs = make_request(w, by=w["neighbour"], household=w["neighbour_home"], description="邻居家暖气不热")
-    resident, neighbour = login_as(app.test_client(), w["resident"]), login_as(app.test_client(), w["neighbour"])
+def test_two_residents_of_one_shape_each_see_their_own_requests(two_homes):
+    mine, theirs, resident, neighbour = (two_homes[k] for k in ("mine", "theirs", "resident", "neighbour"))
     for _ in range(2):
         assert ids_on(resident) == [mine.id]
         assert ids_on(neighbour) == [theirs.id]

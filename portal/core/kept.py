@@ -8,7 +8,8 @@ filters, macros, translations), which is most of a list page's time once its que
 
 Each worker keeps at most SIZE pieces (a row is about 1 KB: some 10 MB at most), least recently used
 first out. The key always carries the language and the application root, since the same row reads
-differently in English or under another mount point.
+differently in English or under another mount point. A page asked with a long query string keeps
+nothing (MAX_QUERY).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from portal.core.translations import current_locale
 
 #: pieces kept per worker (per application)
 SIZE = 10_000
+
+#: a page asked with a longer query string is drawn, not kept: values typed into a URL (a search, the
+#: filters) can end up in a key, and a worker must not keep thousands of made-up long ones
+MAX_QUERY = 512
 
 
 class KeptHtml:
@@ -66,5 +71,7 @@ def kept_drawer(kind: str) -> Callable[[tuple, Callable[[], Markup]], Markup]:
     """`keep(key, draw)` for one page's pieces of `kind`: `draw()`'s output, kept under (kind, language,
     root, *key). `key` must hold every value `draw` shows — the module's test should change each one
     and see the output change."""
+    if len(request.query_string) > MAX_QUERY:
+        return lambda key, draw: Markup(draw())
     pieces, prefix = kept_pieces(), (kind, current_locale(), request.script_root)
     return lambda key, draw: pieces.get((*prefix, *key), draw)

@@ -5,20 +5,17 @@ page's links, a list's filter form).
 The rule is core.kept's: the body shows nothing but the values in the tag and what the language and
 the mount point fix (labels, URLs of endpoints and static files). A value the body starts to show must
 be added to the tag; a per-request value (a CSRF token, the bell) stays outside it. Outside a request
-(a report rendered by a task), and for a page asked with a long query string, the body is simply drawn.
+(a report rendered by a task) the body is simply drawn, as for a page asked with a long query string
+(core.kept.MAX_QUERY).
 """
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import has_request_context
 from jinja2 import nodes
 from jinja2.ext import Extension
 
 from portal.core.kept import kept_drawer
-
-#: a page asked with a longer query string is drawn, not kept: values typed into a URL (a search, the
-#: filters) end up in the key, and a worker must not keep thousands of made-up long ones
-MAX_QUERY = 512
 
 
 class KeptExtension(Extension):
@@ -35,6 +32,6 @@ class KeptExtension(Extension):
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
 
     def _kept(self, kind: str, values: tuple, caller):
-        if not has_request_context() or len(request.query_string) > MAX_QUERY:
+        if not has_request_context():
             return caller()
         return kept_drawer(kind)(values, caller)

@@ -47,8 +47,7 @@ def test_each_reader_gets_their_own_menu_and_the_page_they_are_on(app, world):
 
 def test_a_page_asked_with_a_long_query_is_drawn_not_kept(app):
     """What is typed into a URL ends up in a kept piece's key: a made-up long one must not be kept."""
-    from portal.core.kept import kept_pieces
-    from portal.core.kept_tag import MAX_QUERY
+    from portal.core.kept import MAX_QUERY, kept_pieces
 
     template = app.jinja_env.from_string('{% kept "tests.typed", q %}[{{ q }}]{% endkept %}')
     typed = "水" * MAX_QUERY

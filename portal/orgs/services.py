@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import has_request_context, request
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.core import stamps
 from portal.core.audit import audit
@@ -328,6 +328,37 @@ def _people(rows) -> list[CrossAppointment]:
         person.positions.append((org_name, title))
         person.organisation_ids.add(org_id)
     return [p for p in people.values() if len(p.organisation_ids) >= 2]
+
+
+def community_rows(community_id: int, on: date) -> tuple[tuple, tuple]:
+    """What the community page shows of the structure, for every compound of the community: (id, name,
+    current company's name or None, its contract's end or None, owners' committees' names, party
+    organisations' names) by name, and the community's own organisations as (id, name, kind) by kind
+    and name. All of it is what the structure stamp watches, so it is kept between requests under its
+    token (as coverage is) and read again only after the structure changed or the day turned; each
+    reader is then shown the rows they may see. Plain values, shared: never change them."""
+    return stamps.app_cache("portal.community_rows", 256).get(
+        (community_id, on), stamps.current(stamps.STRUCTURE), lambda: _community_rows(community_id, on))
+
+
+def _community_rows(community_id: int, on: date) -> tuple[tuple, tuple]:
+    compounds = db.session.execute(select(Compound.id, Compound.name).where(Compound.community_id == community_id)
+                                   .order_by(Compound.name)).all()
+    ids = [compound_id for compound_id, _name in compounds]
+    contracts = current_contracts(ids, on, joinedload(ServiceContract.company))
+    orgs = organisations_by_compound(ids)
+
+    def names(compound_id, kind):
+        return tuple(org.name for org in orgs.get(compound_id, ()) if org.kind == kind)
+
+    rows = tuple((compound_id, name, contracts[compound_id].company.name if compound_id in contracts else None,
+                  contracts[compound_id].end_date if compound_id in contracts else None,
+                  names(compound_id, OrgKind.OWNERS_COMMITTEE), names(compound_id, OrgKind.PARTY_BRANCH))
+                 for compound_id, name in compounds)
+    own = db.session.execute(select(Organisation.id, Organisation.name, Organisation.kind).where(
+        Organisation.community_id == community_id, Organisation.compound_id.is_(None))
+        .order_by(Organisation.kind, Organisation.name)).all()
+    return rows, tuple(tuple(row) for row in own)
 
 
 def organisations_by_compound(compound_ids) -> dict[int, list[Organisation]]:

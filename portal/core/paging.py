@@ -78,9 +78,9 @@ def paginate(query: Select, *, scalars: bool = True, cap: int | None = None,
 
 
 def paginate_kept(key, query_of: Callable[[], Select], params: dict, *, cap: int,
-                  rows: Callable[[Select], Select]) -> Page:
-    """`paginate(query_of(), cap=cap, rows=rows)` for a query built once per shape and kept
-    (core.kept_statements): `query_of()` puts every value in parameters, which `params` fills; the
+                  rows: Callable[[Select], Select] = lambda query: query, scalars: bool = True) -> Page:
+    """`paginate(query_of(), cap=cap, rows=rows, scalars=scalars)` for a query built once per shape and
+    kept (core.kept_statements): `query_of()` puts every value in parameters, which `params` fills; the
     count's bound and the page's size and offset are parameters too. The same page, without building
     the two statements anew on every request."""
     def count_statement():
@@ -95,6 +95,7 @@ def paginate_kept(key, query_of: Callable[[], Select], params: dict, *, cap: int
 
     def load(size: int, offset: int) -> list:
         statement = kept_statement((*key, "rows"), rows_statement)
-        return list(db.session.scalars(statement, {**params, "page_size": size, "page_offset": offset}))
+        result = db.session.execute(statement, {**params, "page_size": size, "page_offset": offset})
+        return list(result.scalars() if scalars else result.all())
 
     return _page_of(count, load, cap)

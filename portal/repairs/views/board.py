@@ -14,8 +14,10 @@ from flask import abort, request
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 
+from portal.core import stamps
 from portal.core.clock import now_utc
-from portal.core.paging import paginate
+from portal.core.kept_statements import param
+from portal.core.paging import paginate_kept
 from portal.core.params import parse_id
 from portal.core.permissions import require
 from portal.core.rendering import render
@@ -31,11 +33,17 @@ from portal.repairs.views import bp
 
 
 def _compound_choices(scope) -> list[tuple[int, str]]:
-    """Compounds the user lives in first, then the others by name."""
+    """Compounds the user lives in first, then the others by name. The names are of the structure, so
+    they are kept under its stamp (core.stamps) per set of compounds: no query until a compound changes."""
     homes = scope.compounds_with({Role.RESIDENT})
-    rows = db.session.execute(select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids))
-                              .order_by(Compound.name)).all()
-    return sorted((tuple(row) for row in rows), key=lambda row: row[0] not in homes)
+    ids = tuple(sorted(scope.compound_ids))
+    rows = stamps.app_cache("portal.board_compounds").get(ids, stamps.current(stamps.STRUCTURE), lambda: _names(ids))
+    return sorted(rows, key=lambda row: row[0] not in homes)
+
+
+def _names(ids) -> tuple[tuple[int, str], ...]:
+    return tuple(tuple(row) for row in db.session.execute(
+        select(Compound.id, Compound.name).where(Compound.id.in_(ids)).order_by(Compound.name)))
 
 
 #: the board counts a compound's closed requests up to this many, then says "more than"
@@ -58,20 +66,9 @@ def board():
     compound = SimpleNamespace(id=chosen, name=names[chosen])
     category = request.args.get("category", "")
     category = category if category in CATEGORIES else ""
-    query = (select(RepairRequest.id, RepairRequest.category, RepairRequest.place, RepairRequest.household_id,
-                    Building.name.label("building"), RepairRequest.created_at, RepairRequest.closed_at,
-                    RepairRequest.result_note, RepairRequest.rating, RepairRequest.satisfied,
-                    RepairRequest.close_reason,
-                    # what was wrong, for a public area only (a home's description stays private)
-                    case((RepairRequest.household_id.is_(None), func.substr(RepairRequest.description, 1, 60)),
-                         else_=None).label("public_text"))
-             .outerjoin(Household, Household.id == RepairRequest.household_id)
-             .outerjoin(Building, Building.id == Household.building_id)
-             .where(RepairRequest.compound_id == compound.id, RepairRequest.status == Status.CLOSED)
-             .order_by(RepairRequest.closed_at.desc(), RepairRequest.id.desc()))
-    if category:
-        query = query.where(RepairRequest.category == category)
-    page = paginate(query, scalars=False, cap=BOARD_COUNT_CAP)
+    params = {"compound_id": compound.id} | ({"category": category} if category else {})
+    page = paginate_kept(("repairs.board", bool(category)), lambda: _board_query(bool(category)), params,
+                         cap=BOARD_COUNT_CAP, scalars=False)
     ids = [row.id for row in page.items]
     photos: dict[int, list] = {}
     if ids:
@@ -84,3 +81,23 @@ def board():
     return render("repairs/board.html", "board", compound=compound, choices=choices, category=category,
                   items=board_items(page.items, summaries, photos), page=page, figures=closed_figures(compound.id, now_utc()),
                   labels=labels, categories=CATEGORIES, days=FIGURES_DAYS)
+
+
+def _board_query(by_category: bool):
+    """The compound's closed requests, most recently closed first (only columns safe for the whole
+    compound), every value a parameter (`compound_id`, and `category` when `by_category`): the page's
+    statements are built once per shape and kept (core.paging.paginate_kept)."""
+    query = (select(RepairRequest.id, RepairRequest.category, RepairRequest.place, RepairRequest.household_id,
+                    Building.name.label("building"), RepairRequest.created_at, RepairRequest.closed_at,
+                    RepairRequest.result_note, RepairRequest.rating, RepairRequest.satisfied,
+                    RepairRequest.close_reason,
+                    # what was wrong, for a public area only (a home's description stays private)
+                    case((RepairRequest.household_id.is_(None), func.substr(RepairRequest.description, 1, 60)),
+                         else_=None).label("public_text"))
+             .outerjoin(Household, Household.id == RepairRequest.household_id)
+             .outerjoin(Building, Building.id == Household.building_id)
+             .where(RepairRequest.compound_id == param("compound_id"), RepairRequest.status == Status.CLOSED)
+             .order_by(RepairRequest.closed_at.desc(), RepairRequest.id.desc()))
+    if by_category:
+        query = query.where(RepairRequest.category == param("category"))
+    return query

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from flask_babel import force_locale
+
 from portal.core import kept_statements as kept
 from portal.extensions import db
+from portal.repairs import rows
 from portal.repairs.models import Status
 from tests.conftest import login_as
 from tests.repairs.test_board import board_world, uploads  # noqa: F401  (the fixtures)
@@ -75,3 +79,56 @@ def test_a_renamed_compound_is_on_the_next_board(app, board_world):  # noqa: F81
     db.session.commit()  # moves the structure's stamp
     html = _page(client, "/repairs/board")
     assert "<h2>朝阳花园</h2>" in html and "阳光花园" not in html
+
+
+CHOICES = [(1, "阳光花园"), (2, "锦绣家园")]
+FIGURES = {"closed": 3, "satisfaction": 50, "rated": 2, "median_hours": 30.0}
+FILTER_CHANGES = {
+    "a compound's name": (([(1, "朝阳花园"), (2, "锦绣家园")], 1, ""), {}),
+    "the compounds offered": (([(1, "阳光花园")], 1, ""), {}),
+    "the compound shown": ((CHOICES, 2, ""), {}),
+    "the category": ((CHOICES, 1, "sewer"), {}),
+}
+HEAD_CHANGES = {
+    "name": {"name": "锦绣家园"},
+    "closed": {"closed": 4},
+    "satisfaction": {"satisfaction": None},
+    "rated": {"rated": 3},
+    "median hours": {"median_hours": 72.0},
+    "days": {"days": 30},
+}
+
+
+def _draw(app, macro, *args):
+    from portal.repairs import labels
+    from portal.repairs.models import CATEGORIES
+
+    module = app.jinja_env.get_template("repairs/_board_macros.html").module
+    if macro == "board_filters":
+        return str(module.board_filters(*args, CATEGORIES, labels))
+    return str(module.board_head(*args))
+
+
+@pytest.mark.parametrize("change", FILTER_CHANGES)
+def test_a_changed_value_draws_the_filters_again(app, change):
+    with app.test_request_context("/repairs/board"):
+        before = str(rows.board_filters(CHOICES, 1, ""))
+        assert before == _draw(app, "board_filters", CHOICES, 1, "")
+        args, _ = FILTER_CHANGES[change]
+        after = str(rows.board_filters(*args))
+        assert after == _draw(app, "board_filters", *args) and after != before
+
+
+@pytest.mark.parametrize("change", HEAD_CHANGES)
+def test_a_changed_value_draws_the_head_again(app, change):
+    values = {"name": "阳光花园", **FIGURES, "days": 90}
+    with app.test_request_context("/repairs/board"):
+        before = str(rows.board_head(values["name"], FIGURES, values["days"]))
+        changed = values | HEAD_CHANGES[change]
+        figures = {key: changed[key] for key in FIGURES}
+        after = str(rows.board_head(changed["name"], figures, changed["days"]))
+        assert after == _draw(app, "board_head", changed["name"], *figures.values(), changed["days"])
+        assert after != before
+        with force_locale("en"):
+            english = str(rows.board_head(changed["name"], figures, changed["days"]))
+        assert english != after and "days" in english

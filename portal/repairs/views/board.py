@@ -24,10 +24,9 @@ from portal.core.rendering import render
 from portal.extensions import db
 from portal.orgs.models import Building, Compound, Household, Role
 from portal.orgs.permissions import scope_of
-from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, RepairRequest, RequestPhoto, Status
 from portal.repairs.queries import FIGURES_DAYS, closed_figures
-from portal.repairs.rows import board_items
+from portal.repairs.rows import board_filters, board_head, board_items
 from portal.repairs.services import summary
 from portal.repairs.views import bp
 
@@ -78,9 +77,9 @@ def board():
                                       .order_by(RequestPhoto.id)):
             photos.setdefault(row.request_id, []).append(row)
     summaries = {row.id: summary(row.public_text, 20) for row in page.items if row.public_text}
-    return render("repairs/board.html", "board", compound=compound, choices=choices, category=category,
-                  items=board_items(page.items, summaries, photos), page=page, figures=closed_figures(compound.id, now_utc()),
-                  labels=labels, categories=CATEGORIES, days=FIGURES_DAYS)
+    return render("repairs/board.html", "board", filters=board_filters(choices, compound.id, category),
+                  head=board_head(compound.name, closed_figures(compound.id, now_utc()), FIGURES_DAYS),
+                  items=board_items(page.items, summaries, photos), page=page)
 
 
 def _board_query(by_category: bool):

@@ -6,7 +6,7 @@ from flask import url_for
 from sqlalchemy import Date, DateTime, and_, false, func, select
 
 from portal.core.clock import now_utc, today
-from portal.core.kept_statements import Someone, kept_statement, param
+from portal.core.kept_statements import Someone, kept_statement, param, plain_row
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
@@ -48,8 +48,8 @@ def todos(user) -> list[Todo]:
     sets = {name: list(ids) for name, ids in visibility_sets(scope).items() if ids}
     present = tuple(sets)
     statement = kept_statement(("repairs.todos", dispatches, present), lambda: _statement(dispatches, present))
-    overdue, to_dispatch, to_accept, in_hand, to_rate = db.session.execute(
-        statement, {"user_id": user.id, "now": now_utc(), "on": today(), **sets}).one()
+    overdue, to_dispatch, to_accept, in_hand, to_rate = plain_row(
+        statement, {"user_id": user.id, "now": now_utc(), "on": today(), **sets})
     queue = url_for("repairs.queue")
     items = [
         Todo(_l("诉求已超时"), overdue, f"{queue}?overdue=1", urgent=True),

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import has_request_context, request
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.core import stamps
 from portal.core.audit import audit
 from portal.core.errors import RuleError
+from portal.core.kept_statements import kept_statement, param
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import (
@@ -298,9 +299,16 @@ def cross_appointments(community_ids: list[int], on: date) -> list[CrossAppointm
 
 def _cross_rows(community_ids, on: date) -> list:
     """(user id, name, organisation id, organisation name, title, its community, its compound) of every
-    open post in a body of these communities, in one query."""
+    open post in a body of these communities, in one query (kept: core.kept_statements)."""
+    return db.session.execute(kept_statement("orgs.cross_rows", _cross_statement),
+                              {"community_ids": list(community_ids), "on": on}).all()
+
+
+def _cross_statement():
+    """_cross_rows's statement, every value a parameter (`community_ids`, `on`)."""
     from portal.auth.models import User
 
+    community_ids, on = param("community_ids", expanding=True), param("on", Date)
     compound_ids = select(Compound.id).where(Compound.community_id.in_(community_ids))
     company_ids = select(ServiceContract.company_id).where(
         ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on))
@@ -310,15 +318,13 @@ def _cross_rows(community_ids, on: date) -> list:
         | Organisation.compound_id.in_(compound_ids)
         | Organisation.id.in_(company_ids)
     )
-    return db.session.execute(
-        select(User.id, User.name, Organisation.id, Organisation.name, Position.title,
-               Organisation.community_id, Organisation.compound_id)
-        .select_from(Position)
-        .join(User, Position.user_id == User.id)
-        .join(Organisation, Organisation.id == Position.organisation_id)
-        .where(Position.organisation_id.in_(bodies), Position.is_open(on))
-        .order_by(User.name, Organisation.name)
-    ).all()
+    return (select(User.id, User.name, Organisation.id, Organisation.name, Position.title,
+                   Organisation.community_id, Organisation.compound_id)
+            .select_from(Position)
+            .join(User, Position.user_id == User.id)
+            .join(Organisation, Organisation.id == Position.organisation_id)
+            .where(Position.organisation_id.in_(bodies), Position.is_open(on))
+            .order_by(User.name, Organisation.name))
 
 
 def _people(rows) -> list[CrossAppointment]:

@@ -96,3 +96,38 @@ def test_each_reader_gets_their_own_rows_and_buttons_in_their_language(app, worl
     english = _page(clients[Role.PARTY_SECRETARY], url)
     assert "Cross-appointments" in english and "交叉任职</h2>" in fresh[Role.PARTY_SECRETARY]
     assert english == _fresh(app, clients[Role.PARTY_SECRETARY], url)
+
+
+def test_cross_appointments_of_communities_asked_in_turn_are_each_their_own(app, world, community):  # noqa: F811
+    """The cross-appointments' statement is kept (core.kept_statements): the communities and the day are
+    parameters, so each set of communities, asked in turn, gets what a fresh statement gives."""
+    from portal.core import kept_statements as kept
+    from portal.core.clock import today
+    from portal.orgs import services
+    from tests.conftest import make_community, make_user
+
+    other = make_community(world["street"], "光明社区")
+    committee = make_org(OrgKind.PARTY_COMMITTEE, community=other, name="光明社区党委")
+    stations = make_org(OrgKind.RESIDENTS_COMMITTEE, community=other, name="光明社区居委会")
+    person = make_user("丁交叉委员", role=Role.PARTY_COMMITTEE, org=committee)
+    services.appoint(user=person, organisation=stations, role=Role.COMMUNITY_WORKER, title="委员",
+                     start=date.today() - timedelta(days=3))
+    db.session.commit()
+    asked = [[community["community"].id], [other.id], [community["community"].id, other.id]]
+
+    def names(ids, on):
+        return [(p.name, tuple(p.positions)) for p in services.cross_appointments(ids, on)]
+
+    on = today()
+    fresh = []
+    for ids in asked:
+        kept.forget_kept()
+        fresh.append(names(ids, on))
+    for _ in range(2):
+        assert [names(ids, on) for ids in asked] == fresh
+    assert {n for n, _ in fresh[0]} == {"甲交叉委员", "乙交叉委员"} and [n for n, _ in fresh[1]] == ["丁交叉委员"]
+    assert len(fresh[2]) == 3
+    assert names(asked[1], on - timedelta(days=5)) == []  # the day is a parameter too: not yet appointed then
+    statement = kept._kept["orgs.cross_rows"]
+    for b in statement._generate_cache_key().bindparams:
+        assert isinstance(b, kept._Param) or not isinstance(b.value, date), b.key

@@ -33,5 +33,5 @@ def todo_list(todos) -> Markup | None:
     if not todos:
         return None
     lines = tuple((todo.urgent, todo.url, todo.count, str(todo.label)) for todo in todos)
-    draw = current_app.jinja_env.get_template("dashboard/_todo_macros.html").module.todo_list
+    draw = current_app.jinja_env.get_template("dashboard/_home_macros.html").module.todo_list
     return kept_drawer("dashboard.todos")(lines, lambda: draw([(*line[:3], Markup(line[3])) for line in lines]))

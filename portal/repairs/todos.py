@@ -62,12 +62,18 @@ def todos(user) -> list[Todo]:
 
 
 def repairs_panel(user) -> dict | None:
-    """The buttons to the queue and to filing, for everyone with a compound in scope."""
+    """The buttons to the queue and to filing, for everyone with a compound in scope: kept rendered
+    (core.kept) under whether the user may file."""
+    from flask import current_app
+
+    from portal.core.kept import kept_drawer
     from portal.core.permissions import can
 
     if not can(user, "repairs.queue"):
         return None
-    return {"may_file": can(user, "repairs.file")}
+    may_file = can(user, "repairs.file")
+    draw = current_app.jinja_env.get_template("repairs/_home_macros.html").module.repairs_section
+    return {"html": kept_drawer("repairs.home_section")((may_file,), lambda: draw(may_file))}
 
 
 def compound_panel(user, compound) -> dict | None:

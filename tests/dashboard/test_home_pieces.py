@@ -150,3 +150,34 @@ def test_a_lazy_label_is_kept_in_each_language(app):
             assert _lines(english) == _fresh_todos(app, todos)
     assert "待派单的诉求" in chinese and "待派单的诉求" not in english and "13%" in english
     assert views.todo_list([]) is None
+
+
+def test_the_repairs_section_is_drawn_for_whether_the_user_may_file(app, world, monkeypatch):
+    from portal.core import permissions
+    from portal.repairs.todos import repairs_panel
+
+    draw = app.jinja_env.get_template("repairs/_home_macros.html").module.repairs_section
+    with app.test_request_context("/"):
+        resident = str(repairs_panel(world["users"][Role.RESIDENT])["html"])
+        real = permissions.can
+        monkeypatch.setattr(permissions, "can", lambda user, name, obj=None: name != "repairs.file" and real(user, name, obj))
+        may_not = str(repairs_panel(world["users"][Role.RESIDENT])["html"])
+        monkeypatch.setattr(permissions, "can", real)
+        assert resident == str(draw(True)) and may_not == str(draw(False)) and resident != may_not
+        with force_locale("en"):
+            english = str(repairs_panel(world["users"][Role.RESIDENT])["html"])
+            assert english == str(draw(True)) != resident
+
+
+def test_the_glance_slot_is_drawn_in_the_readers_language(app, world):
+    from portal.dashboard.glance import glance_slot
+
+    draw = app.jinja_env.get_template("dashboard/_home_macros.html").module.glance_slot
+    user = world["users"][Role.STREET_ADMIN]
+    with app.test_request_context("/"):
+        chinese = str(glance_slot(user)["html"])
+        with force_locale("en"):
+            english = str(glance_slot(user)["html"])
+            assert english == str(draw())
+        assert chinese == str(draw()) != english
+        assert glance_slot(world["users"][Role.RESIDENT]) is None

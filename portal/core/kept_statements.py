@@ -39,11 +39,14 @@ def kept_statement(key: Hashable, build: Callable[[], object]):
 
 def run_plain(statement, params: dict):
     """Execute a statement of plain columns (no ORM entity) on the session's connection, after flushing
-    what the session holds as it would: the rows as the database gives them, without the ORM's
-    per-execution set-up, which costs more than a small indexed query itself. For a page's counts and
-    lists of values; a statement that loads objects goes through the session."""
-    db.session.flush()
-    return db.session.connection().execute(statement, params)
+    what the session holds as its autoflush would: the rows as the database gives them, without the
+    ORM's per-execution set-up (events, compile state, a result that could load entities), which costs
+    more than a small indexed query itself. For a page's counts and lists of values; a statement that
+    loads objects goes through the session."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)
 
 
 def forget_kept() -> None:

@@ -78,9 +78,9 @@ def paginate(query: Select, *, scalars: bool = True, cap: int | None = None,
 
 
 def paginate_kept(key, query_of: Callable[[], Select], params: dict, *, cap: int,
-                  rows: Callable[[Select], Select], scalars: bool = True) -> Page:
-    """`paginate(query_of(), cap=cap, rows=rows)` for a query built once per shape and kept
-    (core.kept_statements): `query_of()` puts every value in parameters, which `params` fills; the
+                  rows: Callable[[Select], Select] = lambda query: query, scalars: bool = True) -> Page:
+    """`paginate(query_of(), cap=cap, rows=rows, scalars=scalars)` for a query built once per shape and
+    kept (core.kept_statements): `query_of()` puts every value in parameters, which `params` fills; the
     count's bound and the page's size and offset are parameters too. The same page, without building
     the two statements anew on every request. The count, and the page when `scalars=False` (plain
     columns), run on the session's connection (core.kept_statements.run_plain)."""

@@ -8,8 +8,11 @@ the to-dos. Without JavaScript the slot is a link to the same page.
 
 from __future__ import annotations
 
+from flask import current_app
+
 from portal.core.clock import today
 from portal.core.indicators import Area, Figure, Period, month
+from portal.core.kept import kept_drawer
 from portal.core.modules import registry
 from portal.core.permissions import can
 
@@ -19,8 +22,12 @@ GLANCE_KEYS = ("repairs.received", "repairs.closure_rate", "repairs.overdue", "r
 
 
 def glance_slot(user) -> dict | None:
-    """The home section's context: a slot for whoever reads some area's figures (no query)."""
-    return {} if can(user, "dashboard.figures") else None
+    """The home section's context: a slot for whoever reads some area's figures (no query), kept
+    rendered (core.kept): it shows only words of the reader's language and links."""
+    if not can(user, "dashboard.figures"):
+        return None
+    draw = current_app.jinja_env.get_template("dashboard/_home_macros.html").module.glance_slot
+    return {"html": kept_drawer("dashboard.glance_slot")((), draw)}
 
 
 def glance_figures(area: Area, period: Period | None = None) -> tuple[Period, list[Figure]]:

@@ -8,10 +8,9 @@ from flask import url_for
 from sqlalchemy import Date, DateTime, and_, exists, func, select
 
 from portal.core.clock import now_utc, today
-from portal.core.kept_statements import Someone, kept_statement, param
+from portal.core.kept_statements import Someone, kept_statement, param, run_plain
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
-from portal.extensions import db
 from portal.meetings.models import (
     Answer,
     Confirmation,
@@ -81,16 +80,18 @@ def todos(user) -> list[Todo]:
     values = {"user_id": user.id, "now": now, "soon": now + SOON, "today": on, "due_by": on + DUE_SOON}
     if compounds:
         values["convener_compounds"] = list(compounds)
-    row = db.session.execute(statement, values).one()
+    row = run_plain(statement, values).one()
     attend, confirm, overdue, due, corrections, proposals = (
         getattr(row, name, 0) or 0 for name in ("attend", "confirm", "overdue", "due", "corrections", "proposals"))
-    index = url_for("meetings.index")
-    items = [
-        Todo(_l("决议事项已超期"), overdue, url_for("meetings.follow_up", mine="assigned"), urgent=True),
-        Todo(_l("决议事项即将到期"), due, url_for("meetings.follow_up", mine="assigned")),
-        Todo(_l("待参加的会议"), attend, f"{index}?view=upcoming"),
-        Todo(_l("待确认的会议纪要"), confirm, f"{index}?view=confirm"),
-        Todo(_l("待答复的纪要更正意见"), corrections, f"{index}?view=past"),
-        Todo(_l("待答复的居民议题"), proposals, url_for("meetings.proposals")),
-    ]
-    return [item for item in items if item.count]
+    def index(view):
+        return f"{url_for('meetings.index')}?view={view}"
+
+    lines = (  # each line's link is built only when it has a count
+        (overdue, lambda: Todo(_l("决议事项已超期"), overdue, url_for("meetings.follow_up", mine="assigned"), urgent=True)),
+        (due, lambda: Todo(_l("决议事项即将到期"), due, url_for("meetings.follow_up", mine="assigned"))),
+        (attend, lambda: Todo(_l("待参加的会议"), attend, index("upcoming"))),
+        (confirm, lambda: Todo(_l("待确认的会议纪要"), confirm, index("confirm"))),
+        (corrections, lambda: Todo(_l("待答复的纪要更正意见"), corrections, index("past"))),
+        (proposals, lambda: Todo(_l("待答复的居民议题"), proposals, url_for("meetings.proposals"))),
+    )
+    return [line() for count, line in lines if count]

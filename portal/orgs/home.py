@@ -2,69 +2,73 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import Date, func, select
-from sqlalchemy.orm import contains_eager, joinedload
 
+from portal.core import stamps
 from portal.core.clock import today
+from portal.core.kept import kept_drawer
 from portal.core.kept_statements import kept_statement, param
 from portal.extensions import db
 from portal.orgs import services
-from portal.orgs.models import Community, Compound, Position, Role, ServiceContract
+from portal.orgs.models import Community, Compound, Organisation, Position, Role, ServiceContract
 from portal.orgs.permissions import STAFF_ROLES, scope_of
 
 SHOWN_COMPOUNDS = 12
 
 
 def structure_panel(user) -> dict:
-    """Two queries: the compounds shown with each one's current contract and company, and the posts.
-    The coverage figures come a moment later in their own request (views.coverage.home_coverage), so
-    the home page does not pay for them."""
+    """The section's HTML, kept (core.kept) under every value it shows. Those values — the posts, the
+    compounds shown with their community and current company — are all of the structure, so they are
+    read once and kept between requests under the structure's stamp (core.stamps), as the scope is: the
+    page runs no query for them until a post, a compound, a contract or an organisation changes, or the
+    local day turns. The coverage figures come a moment later in their own request
+    (views.coverage.home_coverage), so the home page does not pay for them."""
     scope = scope_of(user)
     on = today()
-    compounds, contracts = [], {}
+    positions, compounds = stamps.app_cache("portal.home_structure").get(
+        (user.id, on), stamps.current(stamps.STRUCTURE), lambda: shown_structure(user, scope, on))
+    values = (positions, Role.RESIDENT in scope.roles, bool(scope.roles), has_coverage(scope), compounds,
+              len(scope.compound_ids))
+    draw = current_app.jinja_env.get_template("orgs/_home_macros.html").module.structure_section
+    return {"html": kept_drawer("orgs.home_structure")(values, lambda: draw(*values, services.ROLE_LABELS))}
+
+
+def shown_structure(user, scope, on) -> tuple[tuple, tuple]:
+    """What the section shows of the structure: the user's open posts as (organisation, title), and the
+    first SHOWN_COMPOUNDS compounds of a staff scope as (id, name, community, current company or None).
+    Plain values, shared between requests (never mutated)."""
+    positions = compounds = ()
     if scope.roles & STAFF_ROLES:
-        compounds, contracts = _compounds_with_contracts(scope.compound_ids, on)
-    positions = []
+        compounds = tuple(tuple(row) for row in db.session.execute(
+            kept_statement("orgs.home.compounds", _compounds_statement),
+            {"compound_ids": list(scope.compound_ids), "on": on}))
     if scope.roles - {Role.RESIDENT}:  # every open post gives the scope its role: no role, no post to read
-        positions = db.session.scalars(kept_statement("orgs.home.positions", _positions),
-                                       {"user_id": user.id, "on": on}).all()
-    return {
-        "positions": positions,
-        "resident": Role.RESIDENT in scope.roles,
-        "has_roles": bool(scope.roles),
-        "coverage": has_coverage(scope),
-        "compounds": compounds,
-        "contracts": contracts,
-        "total_compounds": len(scope.compound_ids),
-        "role_labels": services.ROLE_LABELS,
-    }
+        positions = tuple(tuple(row) for row in db.session.execute(
+            kept_statement("orgs.home.positions", _positions), {"user_id": user.id, "on": on}))
+    return positions, compounds
 
 
 def _positions():
-    """The user's open posts with their organisations ("my roles" names them): kept (core.kept_statements)."""
-    return (select(Position).where(Position.user_id == param("user_id"), Position.is_open(param("on", Date)))
-            .options(joinedload(Position.organisation)))
-
-
-def _compounds_with_contracts(compound_ids, on):
-    """The first SHOWN_COMPOUNDS compounds (by community and name) with their community, and compound id →
-    current contract with its company (as services.current_contracts gives), in one statement: the
-    contract joined is the compound's current one with the highest id, so a compound stays one row."""
-    rows = db.session.execute(kept_statement("orgs.home.compounds", _compounds_statement),
-                              {"compound_ids": list(compound_ids), "on": on}).all()
-    return [compound for compound, _contract in rows], {
-        compound.id: contract for compound, contract in rows if contract is not None}
+    """The user's open posts as (organisation's name, title), in the order they were taken: kept
+    (core.kept_statements)."""
+    return (select(Organisation.name, Position.title).select_from(Position).join(Organisation, Organisation.id == Position.organisation_id)
+            .where(Position.user_id == param("user_id"), Position.is_open(param("on", Date))).order_by(Position.id))
 
 
 def _compounds_statement():
-    """_compounds_with_contracts's statement, every value a parameter (`compound_ids`, `on`): kept."""
+    """The first SHOWN_COMPOUNDS compounds (by community and name) of `compound_ids` as (id, name,
+    community's name, current company's name or None), every value a parameter (`compound_ids`, `on`):
+    kept. The contract joined is the compound's current one with the highest id (as
+    services.current_contracts gives), so a compound stays one row."""
     current = (select(func.max(ServiceContract.id)).where(ServiceContract.compound_id == Compound.id,
                                                            ServiceContract.is_current(param("on", Date)))
                .correlate(Compound).scalar_subquery())
-    return (select(Compound, ServiceContract).where(Compound.id.in_(param("compound_ids", expanding=True))).join(Community)
+    return (select(Compound.id, Compound.name, Community.name, Organisation.name).select_from(Compound)
+            .where(Compound.id.in_(param("compound_ids", expanding=True)))
+            .join(Community, Community.id == Compound.community_id)
             .outerjoin(ServiceContract, ServiceContract.id == current)
-            .options(contains_eager(Compound.community),  # the table names each compound's community
-                     joinedload(ServiceContract.company))  # and each contract's company
+            .outerjoin(Organisation, Organisation.id == ServiceContract.company_id)
             .order_by(Community.name, Compound.name).limit(SHOWN_COMPOUNDS))
 
 

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import has_request_context, request
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Date, and_, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.core import stamps
 from portal.core.audit import audit
 from portal.core.errors import RuleError
+from portal.core.kept_statements import kept_statement, param
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.models import (
@@ -315,9 +316,16 @@ def cross_appointments(community_ids: list[int], on: date) -> list[CrossAppointm
 
 def _cross_rows(community_ids, on: date) -> list:
     """(user id, name, organisation id, organisation name, title, its community, its compound) of every
-    open post in a body of these communities, in one query."""
+    open post in a body of these communities, in one query (kept: core.kept_statements)."""
+    return db.session.execute(kept_statement("orgs.cross_rows", _cross_statement),
+                              {"community_ids": list(community_ids), "on": on}).all()
+
+
+def _cross_statement():
+    """_cross_rows's statement, every value a parameter (`community_ids`, `on`)."""
     from portal.auth.models import User
 
+    community_ids, on = param("community_ids", expanding=True), param("on", Date)
     compound_ids = select(Compound.id).where(Compound.community_id.in_(community_ids))
     company_ids = select(ServiceContract.company_id).where(
         ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on))
@@ -327,15 +335,13 @@ def _cross_rows(community_ids, on: date) -> list:
         | Organisation.compound_id.in_(compound_ids)
         | Organisation.id.in_(company_ids)
     )
-    return db.session.execute(
-        select(User.id, User.name, Organisation.id, Organisation.name, Position.title,
-               Organisation.community_id, Organisation.compound_id)
-        .select_from(Position)
-        .join(User, Position.user_id == User.id)
-        .join(Organisation, Organisation.id == Position.organisation_id)
-        .where(Position.organisation_id.in_(bodies), Position.is_open(on))
-        .order_by(User.name, Organisation.name)
-    ).all()
+    return (select(User.id, User.name, Organisation.id, Organisation.name, Position.title,
+                   Organisation.community_id, Organisation.compound_id)
+            .select_from(Position)
+            .join(User, Position.user_id == User.id)
+            .join(Organisation, Organisation.id == Position.organisation_id)
+            .where(Position.organisation_id.in_(bodies), Position.is_open(on))
+            .order_by(User.name, Organisation.name))
 
 
 def _people(rows) -> list[CrossAppointment]:
@@ -345,6 +351,37 @@ def _people(rows) -> list[CrossAppointment]:
         person.positions.append((org_name, title))
         person.organisation_ids.add(org_id)
     return [p for p in people.values() if len(p.organisation_ids) >= 2]
+
+
+def community_rows(community_id: int, on: date) -> tuple[tuple, tuple]:
+    """What the community page shows of the structure, for every compound of the community: (id, name,
+    current company's name or None, its contract's end or None, owners' committees' names, party
+    organisations' names) by name, and the community's own organisations as (id, name, kind) by kind
+    and name. All of it is what the structure stamp watches, so it is kept between requests under its
+    token (as coverage is) and read again only after the structure changed or the day turned; each
+    reader is then shown the rows they may see. Plain values, shared: never change them."""
+    return stamps.app_cache("portal.community_rows", 256).get(
+        (community_id, on), stamps.current(stamps.STRUCTURE), lambda: _community_rows(community_id, on))
+
+
+def _community_rows(community_id: int, on: date) -> tuple[tuple, tuple]:
+    compounds = db.session.execute(select(Compound.id, Compound.name).where(Compound.community_id == community_id)
+                                   .order_by(Compound.name)).all()
+    ids = [compound_id for compound_id, _name in compounds]
+    contracts = current_contracts(ids, on, joinedload(ServiceContract.company))
+    orgs = organisations_by_compound(ids)
+
+    def names(compound_id, kind):
+        return tuple(org.name for org in orgs.get(compound_id, ()) if org.kind == kind)
+
+    rows = tuple((compound_id, name, contracts[compound_id].company.name if compound_id in contracts else None,
+                  contracts[compound_id].end_date if compound_id in contracts else None,
+                  names(compound_id, OrgKind.OWNERS_COMMITTEE), names(compound_id, OrgKind.PARTY_BRANCH))
+                 for compound_id, name in compounds)
+    own = db.session.execute(select(Organisation.id, Organisation.name, Organisation.kind).where(
+        Organisation.community_id == community_id, Organisation.compound_id.is_(None))
+        .order_by(Organisation.kind, Organisation.name)).all()
+    return rows, tuple(tuple(row) for row in own)
 
 
 def organisations_by_compound(compound_ids) -> dict[int, list[Organisation]]:

@@ -10,10 +10,9 @@ from flask import url_for
 from sqlalchemy import Date, func, or_, select
 
 from portal.core.clock import today
-from portal.core.kept_statements import Someone, kept_statement, param
+from portal.core.kept_statements import Someone, kept_statement, param, run_plain
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
-from portal.extensions import db
 from portal.orgs.models import Compound, Role
 from portal.orgs.permissions import scope_of
 from portal.projects.lists import matched
@@ -106,17 +105,24 @@ def todos(user) -> list[Todo]:
         values |= {"home_compounds": list(homes), "household_ids": list(scope.household_ids) or [0]}
     if staff:
         values["staff_compounds"] = list(staff)
-    row = db.session.execute(statement, values).one()
+    row = run_plain(statement, values).one()
     counts = {name: value or 0 for name, value in row._mapping.items()}
-    wishes, projects = url_for("projects.wishes"), url_for("projects.project_list")
-    items = [
-        Todo(_l("项目环节已逾期"), counts.get("late", 0), f"{projects}?status=in_progress", urgent=True),
-        Todo(_l("项目环节本周到期"), counts.get("due", 0), f"{projects}?status=in_progress"),
-        Todo(_l("需求未对接"), counts.get("unmatched", 0), url_for("projects.demands", unmatched="1")),
-        Todo(_l("共建项目已完成，请评价"), counts.get("evaluate", 0), f"{projects}?status=completed"),
-        Todo(_l("微心愿无人认领，请协调"), counts.get("raised", 0), f"{wishes}?status=open", urgent=True),
-        Todo(_l("附近待认领的微心愿"), counts["to_claim"], f"{wishes}?status=open"),
-        Todo(_l("我认领的微心愿"), counts["in_hand"], f"{wishes}?status=claimed"),
-        Todo(_l("微心愿已完成，请确认"), counts["to_confirm"], f"{wishes}?status=fulfilled"),
-    ]
-    return [item for item in items if item.count]
+    def wishes(status):
+        return f"{url_for('projects.wishes')}?status={status}"
+
+    def projects(status):
+        return f"{url_for('projects.project_list')}?status={status}"
+
+    late, due, unmatched, evaluate, raised = (counts.get(name, 0) for name in ("late", "due", "unmatched", "evaluate", "raised"))
+    to_claim, in_hand, to_confirm = counts["to_claim"], counts["in_hand"], counts["to_confirm"]
+    lines = (  # each line's link is built only when it has a count
+        (late, lambda: Todo(_l("项目环节已逾期"), late, projects("in_progress"), urgent=True)),
+        (due, lambda: Todo(_l("项目环节本周到期"), due, projects("in_progress"))),
+        (unmatched, lambda: Todo(_l("需求未对接"), unmatched, url_for("projects.demands", unmatched="1"))),
+        (evaluate, lambda: Todo(_l("共建项目已完成，请评价"), evaluate, projects("completed"))),
+        (raised, lambda: Todo(_l("微心愿无人认领，请协调"), raised, wishes("open"), urgent=True)),
+        (to_claim, lambda: Todo(_l("附近待认领的微心愿"), to_claim, wishes("open"))),
+        (in_hand, lambda: Todo(_l("我认领的微心愿"), in_hand, wishes("claimed"))),
+        (to_confirm, lambda: Todo(_l("微心愿已完成，请确认"), to_confirm, wishes("fulfilled"))),
+    )
+    return [line() for count, line in lines if count]

@@ -11,7 +11,7 @@ from sqlalchemy import Date, DateTime, and_, case, func, literal_column, select
 from portal.auth.models import User
 from portal.core.clock import local_midnight, today
 from portal.core.hours import hours_between
-from portal.core.kept_statements import Someone, param
+from portal.core.kept_statements import Someone, kept_statement, param
 from portal.core.median import median_of
 from portal.core.paging import paginate_kept
 from portal.extensions import db
@@ -86,19 +86,29 @@ def satisfaction(rated: int, good: int) -> int | None:
 
 def closed_figures(compound_id: int, now: datetime) -> dict:
     """The last 90 days: closed count, share rated 4 or 5 among those rated, median time to resolve; one
-    statement, the median computed by the database (a busy compound's quarter stays in SQL)."""
-    happy = case((RepairRequest.rating >= 4, 1), else_=0)
+    statement, the median computed by the database (a busy compound's quarter stays in SQL). The
+    statement is built once and kept (core.kept_statements): the compound and the day the window opens
+    are parameters."""
     closed, rated, good, median_hours = db.session.execute(
-        select(func.count(), func.count(RepairRequest.rating), func.sum(happy),
-               median_of(hours_between(RepairRequest.created_at, RepairRequest.resolved_at),
-                         recently_closed(compound_id, now)))
-        .where(recently_closed(compound_id, now))).one()
+        kept_statement("repairs.closed_figures", _closed_figures_statement),
+        {"compound_id": compound_id, "since": now - timedelta(days=FIGURES_DAYS)}).one()
     return {
         "closed": closed,
         "rated": rated,
         "satisfaction": satisfaction(rated, good or 0),
         "median_hours": median_hours,
     }
+
+
+def _closed_figures_statement():
+    """closed_figures's statement: recently_closed with the compound (`compound_id`) and the window's
+    start (`since`) as parameters."""
+    recent = and_(RepairRequest.compound_id == param("compound_id"), RepairRequest.status == Status.CLOSED,
+                  RepairRequest.closed_at >= param("since"))
+    happy = case((RepairRequest.rating >= 4, 1), else_=0)
+    return (select(func.count(), func.count(RepairRequest.rating), func.sum(happy),
+                   median_of(hours_between(RepairRequest.created_at, RepairRequest.resolved_at), recent))
+            .where(recent))
 
 
 #: the queue's filters that compare a column with the value asked for (each a parameter when present)

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from portal.core.clock import aware
 from portal.core.kept import kept_drawer
 from portal.repairs import labels
-from portal.repairs.models import Status, overdue
+from portal.repairs.models import CATEGORIES, Status, overdue
 
 
 def row_key(row, personal: bool, staff_view: bool, now: datetime, new_since: datetime) -> tuple:
@@ -49,3 +49,18 @@ def board_items(rows, summaries: dict[int, str], photos: dict[int, list]) -> lis
         key = (tuple(row), summary, tuple((shot.id, shot.width, shot.height) for shot in shots))
         items.append(keep(key, lambda row=row, summary=summary, shots=shots: draw(row, summary, shots, labels)))
     return items
+
+
+def board_filters(choices, compound_id: int, category: str) -> Markup:
+    """The board's filters, kept under the compounds offered (ids and names), the one shown and the
+    category chosen (the categories and their labels are constants; the language is in every key)."""
+    draw = current_app.jinja_env.get_template("repairs/_board_macros.html").module.board_filters
+    key = (tuple(choices), compound_id, category)
+    return kept_drawer("repairs.board_filters")(key, lambda: draw(choices, compound_id, category, CATEGORIES, labels))
+
+
+def board_head(name: str, figures: dict, days: int) -> Markup:
+    """The board's head, kept under the compound's name, its figures and the window's length."""
+    draw = current_app.jinja_env.get_template("repairs/_board_macros.html").module.board_head
+    key = (name, figures["closed"], figures["satisfaction"], figures["rated"], figures["median_hours"], days)
+    return kept_drawer("repairs.board_head")(key, lambda: draw(*key))

@@ -6,7 +6,7 @@ from flask import url_for
 from sqlalchemy import Date, DateTime, and_, false, func, select
 
 from portal.core.clock import now_utc, today
-from portal.core.kept_statements import Someone, kept_statement, param
+from portal.core.kept_statements import Someone, kept_statement, param, run_plain
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
@@ -48,7 +48,7 @@ def todos(user) -> list[Todo]:
     sets = {name: list(ids) for name, ids in visibility_sets(scope).items() if ids}
     present = tuple(sets)
     statement = kept_statement(("repairs.todos", dispatches, present), lambda: _statement(dispatches, present))
-    overdue, to_dispatch, to_accept, in_hand, to_rate = db.session.execute(
+    overdue, to_dispatch, to_accept, in_hand, to_rate = run_plain(
         statement, {"user_id": user.id, "now": now_utc(), "on": today(), **sets}).one()
     queue = url_for("repairs.queue")
     items = [
@@ -62,12 +62,18 @@ def todos(user) -> list[Todo]:
 
 
 def repairs_panel(user) -> dict | None:
-    """The buttons to the queue and to filing, for everyone with a compound in scope."""
+    """The buttons to the queue and to filing, for everyone with a compound in scope: kept rendered
+    (core.kept) under whether the user may file."""
+    from flask import current_app
+
+    from portal.core.kept import kept_drawer
     from portal.core.permissions import can
 
     if not can(user, "repairs.queue"):
         return None
-    return {"may_file": can(user, "repairs.file")}
+    may_file = can(user, "repairs.file")
+    draw = current_app.jinja_env.get_template("repairs/_home_macros.html").module.repairs_section
+    return {"html": kept_drawer("repairs.home_section")((may_file,), lambda: draw(may_file))}
 
 
 def compound_panel(user, compound) -> dict | None:

@@ -7,10 +7,9 @@ from flask import url_for
 from sqlalchemy import DateTime, exists, func, select
 
 from portal.core.clock import now_utc
-from portal.core.kept_statements import kept_statement, param
+from portal.core.kept_statements import kept_statement, param, run_plain
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
-from portal.extensions import db
 from portal.orgs.models import Building, Household
 from portal.orgs.permissions import STAFF_ROLES, scope_of
 from portal.surveys.models import Campaign, CampaignCompound, Participation
@@ -63,7 +62,7 @@ def todos(user) -> list[Todo]:
         values["household_ids"] = list(homes)
     if staff:
         values["staff_compounds"] = list(staff)
-    row = db.session.execute(statement, values).one()
+    row = run_plain(statement, values).one()
     items: list[Todo] = []
     if getattr(row, "unanswered", 0):
         items.append(Todo(_l("满意度测评待您填写"), row.unanswered, url_for("surveys.index", state="open")))

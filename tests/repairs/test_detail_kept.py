@@ -309,18 +309,3 @@ def test_a_changed_value_draws_its_part_again(app, repair_world, change):
         assert (after_top, after_bottom) == (fresh_top, fresh_bottom)
         assert (after_top, after_bottom) != (top, bottom)
     db.session.rollback()
-
-
-def test_plain_rows_see_what_the_session_has_not_flushed(app, repair_world):
-    """Rows read past the ORM still see this request's own unflushed changes, as the ORM's autoflush would."""
-    from sqlalchemy import select
-
-    from portal.core.kept_statements import param, run_plain
-    from portal.repairs.models import RequestEvent
-
-    req = make_request(repair_world)
-    db.session.add(RequestEvent(request=req, actor_id=None, action="escalated", from_status=req.status,
-                                to_status=req.status, note="未刷新"))
-    statement = select(RequestEvent.note).where(RequestEvent.request_id == param("request_id")).order_by(RequestEvent.id)
-    assert [row.note for row in run_plain(statement, {"request_id": req.id})][-1] == "未刷新"
-    db.session.rollback()

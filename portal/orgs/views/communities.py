@@ -1,20 +1,20 @@
 """Communities: the party secretary's overview of their structure, and the street's management."""
 
-from flask import abort, flash, url_for
+from flask import abort, current_app, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from portal.core.clock import today
 from portal.core.concurrency import load_version, save_form
+from portal.core.kept import kept_drawer
 from portal.core.permissions import can, require
 from portal.core.rendering import form_status, hx_redirect, render
 from portal.extensions import db
 from portal.orgs import services
 from portal.orgs.forms import CommunityForm
-from portal.orgs.models import Community, Organisation, OrgKind, ServiceContract
-from portal.orgs.permissions import community_compounds_shown, get_community_or_404, scope_of
+from portal.orgs.models import Community
+from portal.orgs.permissions import STAFF_ROLES, get_community_or_404, scope_of
 from portal.orgs.views import bp
 
 
@@ -56,31 +56,28 @@ def _tidy(community: Community) -> None:
 @login_required
 def community_detail(community_id: int):
     """A user who sees only some compounds of the community gets their rows and nothing computed
-    over the whole community (orgs.community_whole); the template gets only what it may show."""
+    over the whole community (orgs.community_whole); the template gets only what it may show. The
+    body is kept rendered (core.kept) under every value it shows: the structure's rows come from
+    services.community_rows (kept under the structure's stamp), the names of the people
+    cross-appointed are read each time."""
     community = get_community_or_404(current_user, community_id)
     require(current_user, "structure.view", community)
     on = today()
-    compounds = community_compounds_shown(current_user, community)
-    compound_ids = [c.id for c in compounds]
     whole = can(current_user, "orgs.community_whole", community)
-    community_orgs = db.session.scalars(
-        select(Organisation).where(Organisation.community_id == community.id, Organisation.compound_id.is_(None))
-        .order_by(Organisation.kind, Organisation.name)
-    ).all() if whole else []
+    rows, own = services.community_rows(community.id, on)
+    staff = scope_of(current_user).compounds_with(STAFF_ROLES)  # the rows permissions.community_compounds_shown gives
     cross = services.cross_appointments([community.id], on) if whole else []
-    return render(
-        "orgs/community_detail.html",
-        community=community,
-        compounds=compounds,
-        contracts=services.current_contracts(compound_ids, on, joinedload(ServiceContract.company)),
-        orgs_by_compound=services.organisations_by_compound(compound_ids),
-        whole=whole,
-        community_orgs=community_orgs,
-        cross=cross,
-        stats=services.coverage([community.id], on, cross=cross) if whole else None,
-        OrgKind=OrgKind,
-        kind_labels=services.KIND_LABELS,
-    )
+    figures = None
+    if whole:
+        stats = services.coverage([community.id], on, cross=cross)
+        figures = (stats.compounds, stats.households, stats.property_rate, stats.owners_committee_rate,
+                   stats.owners_party_rate, stats.cross_rate)
+    values = ((community.id, community.name, community.address), can(current_user, "structure.manage", community),
+              figures, tuple(row for row in rows if row[0] in staff), own if whole else (),
+              tuple((person.name, tuple(person.positions)) for person in cross))
+    draw = current_app.jinja_env.get_template("orgs/_community_macros.html").module.community_body
+    body = kept_drawer("orgs.community_body")(values, lambda: draw(*values, services.KIND_LABELS))
+    return render("orgs/community_detail.html", community=community, body=body)
 
 
 @bp.route("/communities/<int:community_id>/edit", methods=["GET", "POST"])

@@ -15,27 +15,27 @@ from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 
 from portal.core.clock import now_utc
-from portal.core.paging import paginate
+from portal.core.kept_statements import param
+from portal.core.paging import paginate_kept
 from portal.core.params import parse_id
 from portal.core.permissions import require
 from portal.core.rendering import render
 from portal.extensions import db
-from portal.orgs.models import Building, Compound, Household, Role
+from portal.orgs.models import Building, Household, Role
 from portal.orgs.permissions import scope_of
-from portal.repairs import labels
+from portal.orgs.services import compound_choices
 from portal.repairs.models import CATEGORIES, RepairRequest, RequestPhoto, Status
 from portal.repairs.queries import FIGURES_DAYS, closed_figures
-from portal.repairs.rows import board_items
+from portal.repairs.rows import board_filters, board_head, board_items
 from portal.repairs.services import summary
 from portal.repairs.views import bp
 
 
 def _compound_choices(scope) -> list[tuple[int, str]]:
-    """Compounds the user lives in first, then the others by name."""
+    """Compounds the user lives in first, then the others by name (the names kept under the structure's
+    stamp: orgs.services.compound_choices)."""
     homes = scope.compounds_with({Role.RESIDENT})
-    rows = db.session.execute(select(Compound.id, Compound.name).where(Compound.id.in_(scope.compound_ids))
-                              .order_by(Compound.name)).all()
-    return sorted((tuple(row) for row in rows), key=lambda row: row[0] not in homes)
+    return sorted(compound_choices(scope.compound_ids), key=lambda row: row[0] not in homes)
 
 
 #: the board counts a compound's closed requests up to this many, then says "more than"
@@ -58,20 +58,9 @@ def board():
     compound = SimpleNamespace(id=chosen, name=names[chosen])
     category = request.args.get("category", "")
     category = category if category in CATEGORIES else ""
-    query = (select(RepairRequest.id, RepairRequest.category, RepairRequest.place, RepairRequest.household_id,
-                    Building.name.label("building"), RepairRequest.created_at, RepairRequest.closed_at,
-                    RepairRequest.result_note, RepairRequest.rating, RepairRequest.satisfied,
-                    RepairRequest.close_reason,
-                    # what was wrong, for a public area only (a home's description stays private)
-                    case((RepairRequest.household_id.is_(None), func.substr(RepairRequest.description, 1, 60)),
-                         else_=None).label("public_text"))
-             .outerjoin(Household, Household.id == RepairRequest.household_id)
-             .outerjoin(Building, Building.id == Household.building_id)
-             .where(RepairRequest.compound_id == compound.id, RepairRequest.status == Status.CLOSED)
-             .order_by(RepairRequest.closed_at.desc(), RepairRequest.id.desc()))
-    if category:
-        query = query.where(RepairRequest.category == category)
-    page = paginate(query, scalars=False, cap=BOARD_COUNT_CAP)
+    params = {"compound_id": compound.id} | ({"category": category} if category else {})
+    page = paginate_kept(("repairs.board", bool(category)), lambda: _board_query(bool(category)), params,
+                         cap=BOARD_COUNT_CAP, scalars=False)
     ids = [row.id for row in page.items]
     photos: dict[int, list] = {}
     if ids:
@@ -81,6 +70,26 @@ def board():
                                       .order_by(RequestPhoto.id)):
             photos.setdefault(row.request_id, []).append(row)
     summaries = {row.id: summary(row.public_text, 20) for row in page.items if row.public_text}
-    return render("repairs/board.html", "board", compound=compound, choices=choices, category=category,
-                  items=board_items(page.items, summaries, photos), page=page, figures=closed_figures(compound.id, now_utc()),
-                  labels=labels, categories=CATEGORIES, days=FIGURES_DAYS)
+    return render("repairs/board.html", "board", filters=board_filters(choices, compound.id, category),
+                  head=board_head(compound.name, closed_figures(compound.id, now_utc()), FIGURES_DAYS),
+                  items=board_items(page.items, summaries, photos), page=page)
+
+
+def _board_query(by_category: bool):
+    """The compound's closed requests, most recently closed first (only columns safe for the whole
+    compound), every value a parameter (`compound_id`, and `category` when `by_category`): the page's
+    statements are built once per shape and kept (core.paging.paginate_kept)."""
+    query = (select(RepairRequest.id, RepairRequest.category, RepairRequest.place, RepairRequest.household_id,
+                    Building.name.label("building"), RepairRequest.created_at, RepairRequest.closed_at,
+                    RepairRequest.result_note, RepairRequest.rating, RepairRequest.satisfied,
+                    RepairRequest.close_reason,
+                    # what was wrong, for a public area only (a home's description stays private)
+                    case((RepairRequest.household_id.is_(None), func.substr(RepairRequest.description, 1, 60)),
+                         else_=None).label("public_text"))
+             .outerjoin(Household, Household.id == RepairRequest.household_id)
+             .outerjoin(Building, Building.id == Household.building_id)
+             .where(RepairRequest.compound_id == param("compound_id"), RepairRequest.status == Status.CLOSED)
+             .order_by(RepairRequest.closed_at.desc(), RepairRequest.id.desc()))
+    if by_category:
+        query = query.where(RepairRequest.category == param("category"))
+    return query

@@ -327,7 +327,18 @@ def sees_personal(user, req: RepairRequest, personal_compounds: set[int] | None 
     user = unproxied(user)
     if personal_compounds is None:
         personal_compounds = personal_compound_ids(user)
+    return _sees_personal(user, scope_of(user), req, personal_compounds)
+
+
+def personal_ids(user, rows, personal_compounds: set[int]) -> set[int]:
+    """The ids of `rows` (requests, or rows of their ids and people) whose personal data the user sees:
+    `sees_personal` for a page of a list, the user and their scope read once."""
+    user = unproxied(user)
     scope = scope_of(user)
+    return {row.id for row in rows if _sees_personal(user, scope, row, personal_compounds)}
+
+
+def _sees_personal(user, scope, req, personal_compounds: set[int]) -> bool:
     acts_here = req.compound_id in scope.compound_ids
     return ((acts_here and user.id in (req.handler_id, req.filed_by_id)) or req.requester_id == user.id
             or (req.household_id is not None and req.household_id in scope.household_ids)

@@ -20,7 +20,7 @@ from portal.orgs.permissions import scope_of
 from portal.orgs.services import compound_choices
 from portal.repairs import labels
 from portal.repairs.models import CATEGORIES, Kind, Status
-from portal.repairs.permissions import personal_compound_ids, sees_personal
+from portal.repairs.permissions import personal_compound_ids, personal_ids
 from portal.repairs.queries import MINE, NOT_CLOSED, queue_page
 from portal.repairs.rows import queue_rows
 from portal.repairs.views import bp
@@ -61,7 +61,7 @@ def queue():
     compounds = compound_choices(scope.compound_ids)
     may_file = can(current_user, "repairs.file") and "repairs.new" in current_app.view_functions
     staff_view = bool(scope.roles - {Role.RESIDENT})
-    rows = queue_rows(page.items, personal={r.id for r in page.items if sees_personal(current_user, r, personal)},
+    rows = queue_rows(page.items, personal=personal_ids(current_user, page.items, personal),
                       staff_view=staff_view, now=now, new_since=now - timedelta(hours=24))
     may_set_levels = can(current_user, "repairs.service_levels")
     tab_urls = {"open": _tab_url(False), "closed": _tab_url(True)}

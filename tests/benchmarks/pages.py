@@ -50,9 +50,15 @@ def _first(pattern: str, browser: Browser, path: str) -> int:
     return int(found.group(1))
 
 
-def discover(sessions: dict[str, Browser]) -> dict[str, int]:
+def discover(sessions: dict[str, Browser], earlier: dict | None = None) -> dict[str, int]:
     """The ids the pages need: the newest request in the manager's queue, the secretary's community,
-    the street administrator's street."""
-    return {"request": _first(r'data-request="(\d+)"', sessions["demo_manager"], "/repairs/"),
+    the street administrator's street. With `earlier` (the demo's ids, at city scale: the city holds
+    the demo community), the same request when the manager still opens it, so its page is compared
+    with itself and not with a request in another state, which offers other steps and statements."""
+    if earlier and sessions["demo_manager"].get(f"/repairs/{earlier['request']}").status == 200:
+        request = earlier["request"]
+    else:
+        request = _first(r'data-request="(\d+)"', sessions["demo_manager"], "/repairs/")
+    return {"request": request,
             "community": _first(r"/figures/community/(\d+)", sessions["demo_secretary"], "/figures/"),
             "street": _first(r"/figures/street/(\d+)", sessions["demo_street"], "/figures/")}

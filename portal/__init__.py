@@ -71,7 +71,9 @@ def _engine_options(cfg) -> dict:
 
 
 def create_app(config=None) -> Flask:
-    app = Flask(
+    from portal.core.errors import PortalFlask
+
+    app = PortalFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

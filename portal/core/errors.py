@@ -10,7 +10,7 @@ unreachable (PostgreSQL restarting, a dropped connection) answers 503 with Retry
 is rolled back, nothing of it is kept, and the page says to try again. That page needs no database.
 """
 
-from flask import current_app, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -63,6 +63,17 @@ def database_unavailable(error) -> bool:
         message = str(error.orig).lower()
         return isinstance(error, OperationalError) and ("locked" in message or "busy" in message)
     return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+
+
+class PortalFlask(Flask):
+    """Flask, except that the database being busy or away is not logged as a bug where it surfaces after
+    the view (an after_request or teardown step), out of reach of the DBAPIError handler: the 500
+    handler answers it with the same 503 + Retry-After and logs it as a warning (`unavailable`)."""
+
+    def log_exception(self, exc_info) -> None:
+        if database_unavailable(exc_info[1]):
+            return
+        super().log_exception(exc_info)
 
 
 def respond(status: int, message: str):

@@ -127,3 +127,46 @@ def test_a_session_whose_connection_died_is_let_go_at_teardown(app, monkeypatch)
     transaction._release(None)  # does not raise
     monkeypatch.undo()
     assert db.session() is not session  # a new session (and connection) for what comes next
+
+
+def test_a_fragment_whose_bell_finds_the_database_gone_is_a_503_and_no_error_is_logged(
+        app, client, world, monkeypatch, caplog):
+    """The bell is appended to a fragment after the view (an after_request hook), where no error handler
+    sees an exception: the database going away at that moment answers the same 503 as in a view, and is
+    logged as a warning, not as an unhandled exception (seen under load while PostgreSQL restarted)."""
+    from portal.notifications import services
+
+    login_as(client, world["users"][Role.PROPERTY_MANAGER])
+
+    def gone(_user):
+        raise GONE
+
+    monkeypatch.setattr(services, "unread_summary", gone)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production
+    caplog.set_level("WARNING")
+    response = client.get("/repairs/?_block=results", headers={"HX-Request": "true"})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert response.headers["HX-Retarget"] == "#flash" and "Content-Security-Policy" in response.headers
+    assert "系统暂时繁忙" in response.get_data(as_text=True)
+    assert [r.levelname for r in caplog.records if r.name == app.logger.name] == ["WARNING"]
+
+
+def test_an_outage_in_any_step_after_the_view_is_a_503_not_a_logged_bug(app, client, resident, monkeypatch, caplog):
+    """Whatever step after the view meets the outage (a hook added later, say), the answer is the 503 and
+    the log has a warning, not "Exception on …" (which operators alert on)."""
+
+    raised = []
+
+    def hook(response):
+        if not raised:  # once: the 503 page passes through the hooks too
+            raised.append(True)
+            raise GONE
+        return response
+
+    monkeypatch.setitem(app.after_request_funcs, None, [*app.after_request_funcs.get(None, []), hook])
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    caplog.set_level("WARNING")
+    response = client.get("/")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    logged = [r for r in caplog.records if r.name == app.logger.name]
+    assert [r.levelname for r in logged] == ["WARNING"] and "Exception on" not in caplog.text

@@ -107,12 +107,15 @@ class StampedCache:
         self._items: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, token: str | None, compute: Callable[[], object]):
+    def get(self, key: Hashable, token: str | None, compute: Callable[[], object],
+            fresh: Callable[[object], bool] | None = None):
+        """The value kept under (key, token), computed if missing — or if `fresh` says the kept one no
+        longer holds (a value that also depends on the time: it is replaced)."""
         if token is None:
             return compute()
         full = (key, token)
         with self._lock:
-            if full in self._items:
+            if full in self._items and (fresh is None or fresh(self._items[full])):
                 self._items.move_to_end(full)
                 return self._items[full]
         value = compute()

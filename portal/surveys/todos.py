@@ -1,25 +1,43 @@
 """What the surveys module asks of a person now, for their home page: every count in one statement
-(each a scalar subquery; the compounds come from the scope)."""
+(each a scalar subquery; the compounds come from the scope).
+
+The compounds below 90% in the latest closed campaign are the one figure that aggregates answers; it is
+kept per set of compounds (`closed_below_target`). A closed campaign's answers are final (an answer needs
+an open campaign), so the figure changes only when a campaign, its compounds or its questions change —
+the `RESULTS` stamp, read with the counts — or when another campaign closes, which the kept figure knows
+the time of.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import url_for
 from sqlalchemy import DateTime, exists, func, select
 
-from portal.core.clock import now_utc
+from portal.core import stamps
+from portal.core.clock import aware, now_utc
 from portal.core.kept_statements import kept_statement, param, run_plain
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
 from portal.orgs.models import Building, Household
 from portal.orgs.permissions import STAFF_ROLES, scope_of
-from portal.surveys.models import Campaign, CampaignCompound, Participation
+from portal.surveys.models import Campaign, CampaignCompound, Participation, Question
 from portal.surveys.results import below_target_count_and_first
+
+#: moves when campaigns, the compounds they cover or their questions change; not with answers (see above)
+RESULTS = "surveys.results"
+stamps.watch(RESULTS, Campaign, CampaignCompound, Question)
+#: an answer checked while its campaign was open may commit a moment after it closed: a closing is taken
+#: as settled this long after it
+SETTLE = timedelta(minutes=1)
 
 
 def _statement(homes: bool, staff: bool):
     """A campaign open for my household (`homes`: `household_ids`); campaigns running on my staff
-    compounds (`staff`: `staff_compounds`), their households and answers (the live rate); the compounds
-    of the latest closed campaign below 90% and the first of them. Every value a parameter (core.kept_statements)."""
+    compounds (`staff`: `staff_compounds`), their households and answers (the live rate), and the
+    RESULTS stamp's token. Every value a parameter (core.kept_statements)."""
     now = param("now", DateTime(timezone=True))
     counts = {}
     if homes:
@@ -41,11 +59,43 @@ def _statement(homes: bool, staff: bool):
             .join(Building, Building.id == Household.building_id)
             .join(Campaign, Campaign.id == Participation.campaign_id)
             .where(Campaign.is_open(now), Building.compound_id.in_(compounds))).scalar_subquery()
-        latest = (select(func.max(Campaign.closes_at)).join(CampaignCompound, CampaignCompound.campaign_id == Campaign.id)
-                  .where(Campaign.is_closed(now), CampaignCompound.compound_id.in_(compounds))).scalar_subquery()
-        counts["low"], counts["low_campaign"] = below_target_count_and_first(
-            Campaign.closes_at == latest, CampaignCompound.compound_id.in_(compounds))
+        counts["results_token"] = stamps.token_of(RESULTS)
     return select(*(sub.label(name) for name, sub in counts.items()))
+
+
+def _below_target_statement():
+    """The compounds of the latest closed campaign (on `staff_compounds`) below 90%, the first of them,
+    and the next closing among those compounds' campaigns that has not settled by `now`."""
+    now, compounds = param("now", DateTime(timezone=True)), param("staff_compounds", expanding=True)
+    on_compounds = (select(Campaign.closes_at).join(CampaignCompound, CampaignCompound.campaign_id == Campaign.id)
+                    .where(CampaignCompound.compound_id.in_(compounds)))
+    latest = on_compounds.with_only_columns(func.max(Campaign.closes_at)).where(Campaign.is_closed(now)).scalar_subquery()
+    low, first = below_target_count_and_first(Campaign.closes_at == latest, CampaignCompound.compound_id.in_(compounds))
+    unsettled = param("unsettled", DateTime(timezone=True))
+    next_closing = (on_compounds.with_only_columns(func.min(Campaign.closes_at))
+                    .where(Campaign.closes_at > unsettled).scalar_subquery())
+    return select(low.label("low"), first.label("campaign"), next_closing.label("next_closing"))
+
+
+class BelowTarget(NamedTuple):
+    low: int
+    campaign: int | None
+    #: until when the figure holds: a later campaign's closing, settled (None: no campaign to close)
+    until: datetime | None
+
+
+def closed_below_target(compounds, now: datetime, token: str | None) -> BelowTarget:
+    """How many of `compounds` are below 90% in their latest closed campaign, and that campaign; kept
+    under the RESULTS token read before it until the next closing among their campaigns has settled."""
+    def compute() -> BelowTarget:
+        statement = kept_statement("surveys.below_target", _below_target_statement)
+        row = run_plain(statement, {"now": now, "staff_compounds": list(compounds), "unsettled": now - SETTLE}).one()
+        until = aware(row.next_closing)
+        return BelowTarget(row.low or 0, row.campaign, None if until is None else until + SETTLE)
+
+    cache = stamps.app_cache("surveys.below_target", size=4096)
+    return cache.get(tuple(sorted(compounds)), token, compute,
+                     fresh=lambda kept: kept.until is None or now < kept.until)
 
 
 def todos(user) -> list[Todo]:
@@ -62,6 +112,7 @@ def todos(user) -> list[Todo]:
         values["household_ids"] = list(homes)
     if staff:
         values["staff_compounds"] = list(staff)
+    now = values["now"]
     row = run_plain(statement, values).one()
     items: list[Todo] = []
     if getattr(row, "unanswered", 0):
@@ -70,7 +121,9 @@ def todos(user) -> list[Todo]:
         rate = round(100 * (row.answered or 0) / row.households) if row.households else 0
         items.append(Todo(_l("进行中的满意度测评（参与率 %(rate)s%%）", rate=rate), row.running,
                           url_for("surveys.index", state="open")))
-    if getattr(row, "low", 0):
-        items.append(Todo(_l("满意率低于90%的小区，需整改"), row.low,
-                          url_for("surveys.results", campaign_id=row.low_campaign), urgent=True))
+    if staff:
+        low = closed_below_target(staff, now, row.results_token)
+        if low.low:
+            items.append(Todo(_l("满意率低于90%的小区，需整改"), low.low,
+                              url_for("surveys.results", campaign_id=low.campaign), urgent=True))
     return items

@@ -67,6 +67,11 @@ def _engine_options(cfg) -> dict:
     options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("sqlite"):
         options["connect_args"] = {"timeout": cfg["SQLITE_BUSY_TIMEOUT_SECONDS"], **options.get("connect_args", {})}
+    elif uri.startswith("postgresql") and cfg.get("POSTGRES_PLAN_CACHE_MODE"):
+        connect_args = dict(options.get("connect_args", {}))
+        setting = f"-c plan_cache_mode={cfg['POSTGRES_PLAN_CACHE_MODE']}"
+        connect_args["options"] = f"{connect_args['options']} {setting}" if connect_args.get("options") else setting
+        options["connect_args"] = connect_args
     return options
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from portal.core.clock import today
 from portal.core.forms import Form
 from portal.core.indicators import PeriodKind, parse_period
+from portal.core.kept_statements import plan_for_values
 from portal.core.modules import registry
 from portal.core.permissions import require
 from portal.core.rendering import hx_redirect, render
@@ -70,6 +71,7 @@ def street(street_id):
 
 def _figures(area, panels=()):
     period, problem = parse_period(request.args, today())
+    plan_for_values()
     sections = [section for _order, _name, provider in registry().indicators
                 if (section := provider(area, period)) is not None]
     return render("dashboard/figures.html", "figures", area=area, period=period, problem=problem, panels=panels,

@@ -13,6 +13,7 @@ from flask import current_app
 from portal.core.clock import today
 from portal.core.indicators import Area, Figure, Period, month
 from portal.core.kept import kept_drawer
+from portal.core.kept_statements import plan_for_values
 from portal.core.modules import registry
 from portal.core.permissions import can
 
@@ -36,6 +37,7 @@ def glance_figures(area: Area, period: Period | None = None) -> tuple[Period, li
     period = period or month(today())
     modules = {key.split(".", 1)[0] for key in GLANCE_KEYS}
     found: dict[str, Figure] = {}
+    plan_for_values()
     for _order, name, provider in registry().indicators:
         if name.split(".", 1)[0] not in modules:
             continue

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 
 from portal.core.clock import TZ, now_utc, today
 from portal.core.indicators import Area, Period, Section, Unit, parse_period
+from portal.core.kept_statements import plan_for_values
 from portal.core.modules import registry
 from portal.core.transaction import commit, on_commit, rollback
 from portal.dashboard.models import JobStatus, ReportJob
@@ -123,6 +124,7 @@ def workbook(job: ReportJob) -> tuple[bytes, str]:
     steps = len(indicators) + len(sheets) + 1
     sections: list[Section] = []
     for done, (_order, _name, provider) in enumerate(indicators, start=1):
+        plan_for_values()  # each step is a transaction of its own (its progress is committed)
         if (section := provider(area, period)) is not None:
             sections.append(section)
         _progress(job, done, steps)
@@ -131,6 +133,7 @@ def workbook(job: ReportJob) -> tuple[bytes, str]:
     summary.title = _("汇总")
     _summary_sheet(summary, area, period, sections)
     for done, (_order, _name, provider) in enumerate(sheets, start=len(indicators) + 1):
+        plan_for_values()
         if (sheet := provider(area, period)) is not None:
             _rows_sheet(book.create_sheet(_sheet_title(sheet.title)), sheet.columns, sheet.rows)
         _progress(job, done, steps)

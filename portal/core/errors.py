@@ -67,8 +67,9 @@ def database_unavailable(error) -> bool:
 
 class PortalFlask(Flask):
     """Flask, except that the database being busy or away is not logged as a bug where it surfaces after
-    the view (an after_request or teardown step), out of reach of the DBAPIError handler: the 500
-    handler answers it with the same 503 + Retry-After and logs it as a warning (`unavailable`)."""
+    the view (an after_request hook such as the bell appended to a fragment, core.oob), out of reach of
+    the DBAPIError handler: the 500 handler answers it with the same 503 + Retry-After and logs it as a
+    warning (`unavailable`)."""
 
     def log_exception(self, exc_info) -> None:
         if database_unavailable(exc_info[1]):

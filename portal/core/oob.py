@@ -15,7 +15,6 @@ from collections.abc import Callable
 from flask import Flask, current_app, get_flashed_messages, render_template, request
 
 from portal.core.rendering import wanted_block
-from portal.core.transaction import answers_unavailable
 
 
 def is_fragment(response) -> bool:
@@ -48,7 +47,7 @@ def init_app(app: Flask, *parts: Callable[[], str], quiet: tuple[str, ...] = ())
     state = app.extensions.get("oob")
     if state is None:
         state = app.extensions["oob"] = {"parts": [flash_part], "quiet": set()}
-        app.after_request(answers_unavailable(_append_parts))
+        app.after_request(_append_parts)
     state["parts"].extend(part for part in parts if part not in state["parts"])
     state["quiet"].update(quiet)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import wraps
 
 from flask import current_app, g, has_app_context
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -101,25 +100,6 @@ def _finish(response):
 
         return _instead(respond(409, _("这条记录刚被其他人修改过，请刷新后重试。")))
     return response
-
-
-def answers_unavailable(hook):
-    """An after_request hook that reads the database (the bell appended to a fragment) answers 503 +
-    Retry-After, as a view would, when the database is busy or away at that moment. Without this the
-    error would leave the hook where no error handler sees it: Flask logs it as an unhandled exception
-    before the 500 handler turns it into the same 503."""
-
-    @wraps(hook)
-    def guarded(response):
-        try:
-            return hook(response)
-        except DBAPIError as error:
-            if not database_unavailable(error):
-                raise
-            rollback()
-            return _instead(unavailable(error))
-
-    return guarded
 
 
 def _instead(replacement):

@@ -24,7 +24,6 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def init_app(app: Flask) -> None:
     import portal.notifications.models  # noqa: F401  (Alembic and create_all see the whole schema)
     from portal.core import oob
-    from portal.core.transaction import answers_unavailable
     from portal.notifications.services import message_for
     from portal.notifications.views import bp
 
@@ -32,7 +31,7 @@ def init_app(app: Flask) -> None:
     add_nav(app, "notifications.index", _l("通知"), "notifications", rule="dashboard.home", order=100)
     app.jinja_env.globals.update(message_for=message_for, unread_summary=_unread_summary,
                                  unread_count=_unread_count, kept_bell=kept_bell)
-    app.after_request(answers_unavailable(_announce))  # may be the first to ask who is logged in
+    app.after_request(_announce)
     oob.init_app(app, _bell_part, quiet=("notifications.bell",))
 
 

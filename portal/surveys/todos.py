@@ -107,12 +107,12 @@ def todos(user) -> list[Todo]:
     if not (homes or staff):
         return []
     statement = kept_statement(("surveys.todos", bool(homes), bool(staff)), lambda: _statement(bool(homes), bool(staff)))
-    values = {"now": now_utc()}
+    now = now_utc()
+    values = {"now": now}
     if homes:
         values["household_ids"] = list(homes)
     if staff:
         values["staff_compounds"] = list(staff)
-    now = values["now"]
     row = run_plain(statement, values).one()
     items: list[Todo] = []
     if getattr(row, "unanswered", 0):

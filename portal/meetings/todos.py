@@ -8,6 +8,7 @@ from flask import url_for
 from sqlalchemy import Date, DateTime, and_, exists, func, select
 
 from portal.core.clock import now_utc, today
+from portal.core.in_lists import in_ids, one_of
 from portal.core.kept_statements import Someone, kept_statement, param, run_plain
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
@@ -34,7 +35,7 @@ def to_confirm_clause(user):
     """Versions awaiting an answer from the party this user represents."""
     return and_(
         MinutesVersion.locked_at.is_(None), MinutesVersion.superseded.is_(False),
-        Invitee.meeting_id == MinutesVersion.meeting_id, Invitee.user_id == user.id, Invitee.party.in_(Party.THREE),
+        Invitee.meeting_id == MinutesVersion.meeting_id, Invitee.user_id == user.id, one_of(Invitee.party, Party.THREE),
         ~exists().where(Confirmation.version_id == MinutesVersion.id, Confirmation.party == Invitee.party,
                         Confirmation.answer == Answer.CONFIRMED))
 
@@ -69,7 +70,7 @@ def _statement(proposals: bool):
     }
     if proposals:
         counts["proposals"] = _counted(Proposal, Proposal.status == ProposalStatus.OPEN,
-                                       Proposal.compound_id.in_(param("convener_compounds", expanding=True)))
+                                       in_ids(Proposal.compound_id, param("convener_compounds", expanding=True)))
     return select(*(sub.label(name) for name, sub in counts.items()))
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import Date, func, select
 
 from portal.core import stamps
 from portal.core.clock import today
+from portal.core.in_lists import in_ids
 from portal.core.kept import kept_drawer
 from portal.core.kept_statements import kept_statement, param
 from portal.extensions import db
@@ -65,7 +66,7 @@ def _compounds_statement():
                                                            ServiceContract.is_current(param("on", Date)))
                .correlate(Compound).scalar_subquery())
     return (select(Compound.id, Compound.name, Community.name, Organisation.name).select_from(Compound)
-            .where(Compound.id.in_(param("compound_ids", expanding=True)))
+            .where(in_ids(Compound.id, param("compound_ids", expanding=True)))
             .join(Community, Community.id == Compound.community_id)
             .outerjoin(ServiceContract, ServiceContract.id == current)
             .outerjoin(Organisation, Organisation.id == ServiceContract.company_id)

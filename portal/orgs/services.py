@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, joinedload
 from portal.core import stamps
 from portal.core.audit import audit
 from portal.core.errors import RuleError
+from portal.core.in_lists import in_ids
 from portal.core.kept_statements import kept_statement, param
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
@@ -326,22 +327,24 @@ def _cross_statement():
     from portal.auth.models import User
 
     community_ids, on = param("community_ids", expanding=True), param("on", Date)
-    compound_ids = select(Compound.id).where(Compound.community_id.in_(community_ids))
+    compound_ids = select(Compound.id).where(in_ids(Compound.community_id, community_ids))
     company_ids = select(ServiceContract.company_id).where(
         ServiceContract.compound_id.in_(compound_ids), ServiceContract.is_current(on))
     # From the area's bodies to their posts (position.organisation_id), never through every post or user.
     bodies = select(Organisation.id).where(
-        Organisation.community_id.in_(community_ids)
+        in_ids(Organisation.community_id, community_ids)
         | Organisation.compound_id.in_(compound_ids)
         | Organisation.id.in_(company_ids)
     )
-    return (select(User.id, User.name, Organisation.id, Organisation.name, Position.title,
+    # The name by the user's key, post by post: a plan made once expects hundreds of posts and would
+    # otherwise join them to every user of the city (a scan of the user table: 0.2 -> 1.9 ms at city scale).
+    name = select(User.name).where(User.id == Position.user_id).scalar_subquery().label("name")
+    return (select(Position.user_id, name, Organisation.id, Organisation.name, Position.title,
                    Organisation.community_id, Organisation.compound_id)
             .select_from(Position)
-            .join(User, Position.user_id == User.id)
             .join(Organisation, Organisation.id == Position.organisation_id)
             .where(Position.organisation_id.in_(bodies), Position.is_open(on))
-            .order_by(User.name, Organisation.name))
+            .order_by(name, Organisation.name))
 
 
 def _people(rows) -> list[CrossAppointment]:

@@ -10,6 +10,7 @@ from flask import url_for
 from sqlalchemy import Date, func, or_, select
 
 from portal.core.clock import today
+from portal.core.in_lists import in_ids, one_of
 from portal.core.kept_statements import Someone, kept_statement, param, run_plain
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
@@ -58,7 +59,7 @@ def _wish_counts(staff: bool) -> dict:
     }
     if staff:
         counts["raised"] = _counted(Wish, Wish.status == WishStatus.OPEN, Wish.raised_at.is_not(None),
-                                    Wish.compound_id.in_(param("staff_compounds", expanding=True)))
+                                    in_ids(Wish.compound_id, param("staff_compounds", expanding=True)))
     return counts
 
 
@@ -68,20 +69,20 @@ def _project_counts(managed: bool, homes: bool) -> dict:
     `household_ids`): completed projects of their compounds they have not evaluated yet."""
     counts = {}
     if managed:
-        communities = select(Compound.community_id).where(Compound.id.in_(param("register_compounds", expanding=True)))
+        communities = select(Compound.community_id).where(in_ids(Compound.id, param("register_compounds", expanding=True)))
         on = param("today", Date)
         open_milestone = (Milestone.project_id.in_(select(Project.id).where(
-            Project.community_id.in_(communities), Project.status.in_(ProjectStatus.RUNNING))),
+            Project.community_id.in_(communities), one_of(Project.status, ProjectStatus.RUNNING))),
             Milestone.done_on.is_(None), Milestone.due_date <= param("week_end", Date))
         counts["late"] = _counted(Milestone, *open_milestone, Milestone.due_date < on)
         counts["due"] = _counted(Milestone, *open_milestone, Milestone.due_date >= on)
         counts["unmatched"] = _counted(Demand, Demand.community_id.in_(communities), ~matched())
     if homes:
         evaluated = select(Evaluation.project_id).where(
-            (Evaluation.user_id == Someone.id) | Evaluation.household_id.in_(param("household_ids", expanding=True)))
+            (Evaluation.user_id == Someone.id) | in_ids(Evaluation.household_id, param("household_ids", expanding=True)))
         counts["evaluate"] = select(func.count(func.distinct(Project.id))).join(
             project_compound, project_compound.c.project_id == Project.id).where(
-            project_compound.c.compound_id.in_(param("home_compounds", expanding=True)),
+            in_ids(project_compound.c.compound_id, param("home_compounds", expanding=True)),
             Project.status == ProjectStatus.COMPLETED, Project.id.not_in(evaluated)).scalar_subquery()
     return counts
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.clock import aware, now_utc
+from portal.core.in_lists import one_of
 from portal.core.models import TimestampMixin, VersionedMixin, enum_check, utcnow
 from portal.extensions import db
 
@@ -224,7 +225,7 @@ class RepairRequest(VersionedMixin, TimestampMixin, db.Model):
     @is_overdue.expression
     def is_overdue(cls, now: datetime | None = None):
         now = now or now_utc()
-        return and_(cls.status.in_(Status.OPEN), cls.due_at.is_not(None), cls.due_at < now)
+        return and_(one_of(cls.status, Status.OPEN), cls.due_at.is_not(None), cls.due_at < now)
 
 
 def overdue(status: str, due_at: datetime | None, now: datetime) -> bool:

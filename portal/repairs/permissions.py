@@ -13,6 +13,7 @@ from flask import abort
 from sqlalchemy import Date, and_, or_, select, true
 
 from portal.core.clock import now_utc, today
+from portal.core.in_lists import in_ids, one_of
 from portal.core.kept_statements import kept_statement, param, run_plain
 from portal.core.permissions import rule, unproxied
 from portal.extensions import db
@@ -78,12 +79,12 @@ def _people_select(columns, level: int, roles, body_id, on):
 
     query = (select(*columns).join(Position, Position.user_id == User.id)
              .join(Organisation, Organisation.id == Position.organisation_id)
-             .where(User.active.is_(True), Position.role.in_(roles), Position.is_open(on)))
+             .where(User.active.is_(True), one_of(Position.role, roles), Position.is_open(on)))
     if level == Level.PROPERTY:
         return query.where(Organisation.id == body_id)
     if level == Level.COMMUNITY:
         return query.where(Organisation.community_id == body_id,
-                           Organisation.kind.in_([OrgKind.RESIDENTS_COMMITTEE, OrgKind.PARTY_COMMITTEE]))
+                           one_of(Organisation.kind, [OrgKind.RESIDENTS_COMMITTEE, OrgKind.PARTY_COMMITTEE]))
     return query.where(Organisation.street_id == body_id)
 
 
@@ -141,8 +142,8 @@ def _loads_query():
     from sqlalchemy import func
 
     return (select(RepairRequest.handler_id, func.count())
-            .where(RepairRequest.handler_id.in_(param("ids", expanding=True)),
-                   RepairRequest.status.in_((Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD)))
+            .where(in_ids(RepairRequest.handler_id, param("ids", expanding=True)),
+                   one_of(RepairRequest.status, (Status.ASSIGNED, Status.IN_PROGRESS, Status.ON_HOLD)))
             .group_by(RepairRequest.handler_id))
 
 
@@ -287,19 +288,19 @@ def visibility_of(user_id, now, sets: dict, within=None, on=None):
     # scope (a repairman who left the company, or a company whose contract ended, loses it).
     conditions = [RepairRequest.handler_id == user_id, RepairRequest.filed_by_id == user_id]
     if sets["household_ids"]:
-        conditions.append(RepairRequest.household_id.in_(sets["household_ids"]))
+        conditions.append(in_ids(RepairRequest.household_id, sets["household_ids"]))
     if sets["whole_ids"]:
-        conditions.append(RepairRequest.compound_id.in_(sets["whole_ids"]))
+        conditions.append(in_ids(RepairRequest.compound_id, sets["whole_ids"]))
     if sets["community_ids"]:
-        conditions.append(and_(RepairRequest.compound_id.in_(sets["community_ids"]), or_(
+        conditions.append(and_(in_ids(RepairRequest.compound_id, sets["community_ids"]), or_(
             RepairRequest.kind != Kind.HOUSEHOLD, overdue, RepairRequest.escalation_level >= Level.COMMUNITY,
             _without_property_company(on),
         )))
     if sets["street_ids"]:
-        conditions.append(and_(RepairRequest.compound_id.in_(sets["street_ids"]), or_(
+        conditions.append(and_(in_ids(RepairRequest.compound_id, sets["street_ids"]), or_(
             RepairRequest.kind == Kind.HARD, overdue, RepairRequest.escalation_level >= Level.STREET,
         )))
-    return or_(and_(mine, within), and_(RepairRequest.compound_id.in_(sets["compound_ids"]), within, or_(*conditions)))
+    return or_(and_(mine, within), and_(in_ids(RepairRequest.compound_id, sets["compound_ids"]), within, or_(*conditions)))
 
 
 def request_visible(user, req: RepairRequest) -> bool:

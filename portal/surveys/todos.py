@@ -18,6 +18,7 @@ from sqlalchemy import DateTime, exists, func, select
 
 from portal.core import stamps
 from portal.core.clock import aware, now_utc
+from portal.core.in_lists import in_ids
 from portal.core.kept_statements import kept_statement, param, run_plain
 from portal.core.modules import Todo
 from portal.core.translations import lazy_gettext as _l
@@ -45,20 +46,20 @@ def _statement(homes: bool, staff: bool):
             select(func.count(Campaign.id.distinct())).join(CampaignCompound, CampaignCompound.campaign_id == Campaign.id)
             .join(Building, Building.compound_id == CampaignCompound.compound_id)
             .join(Household, Household.building_id == Building.id)
-            .where(Campaign.is_open(now), Household.id.in_(param("household_ids", expanding=True)),
+            .where(Campaign.is_open(now), in_ids(Household.id, param("household_ids", expanding=True)),
                    ~exists().where(Participation.campaign_id == Campaign.id,
                                    Participation.household_id == Household.id))).scalar_subquery()
     if staff:
         compounds = param("staff_compounds", expanding=True)
         running = (select(CampaignCompound).join(Campaign, Campaign.id == CampaignCompound.campaign_id)
-                   .where(Campaign.is_open(now), CampaignCompound.compound_id.in_(compounds)))
+                   .where(Campaign.is_open(now), in_ids(CampaignCompound.compound_id, compounds)))
         counts["running"] = running.with_only_columns(func.count(CampaignCompound.campaign_id.distinct())).scalar_subquery()
         counts["households"] = running.with_only_columns(func.sum(CampaignCompound.households)).scalar_subquery()
         counts["answered"] = (
             select(func.count()).select_from(Participation).join(Household, Household.id == Participation.household_id)
             .join(Building, Building.id == Household.building_id)
             .join(Campaign, Campaign.id == Participation.campaign_id)
-            .where(Campaign.is_open(now), Building.compound_id.in_(compounds))).scalar_subquery()
+            .where(Campaign.is_open(now), in_ids(Building.compound_id, compounds))).scalar_subquery()
         counts["results_token"] = stamps.token_of(RESULTS)
     return select(*(sub.label(name) for name, sub in counts.items()))
 
@@ -68,9 +69,9 @@ def _below_target_statement():
     and the next closing among those compounds' campaigns that has not settled by `now`."""
     now, compounds = param("now", DateTime(timezone=True)), param("staff_compounds", expanding=True)
     on_compounds = (select(Campaign.closes_at).join(CampaignCompound, CampaignCompound.campaign_id == Campaign.id)
-                    .where(CampaignCompound.compound_id.in_(compounds)))
+                    .where(in_ids(CampaignCompound.compound_id, compounds)))
     latest = on_compounds.with_only_columns(func.max(Campaign.closes_at)).where(Campaign.is_closed(now)).scalar_subquery()
-    low, first = below_target_count_and_first(Campaign.closes_at == latest, CampaignCompound.compound_id.in_(compounds))
+    low, first = below_target_count_and_first(Campaign.closes_at == latest, in_ids(CampaignCompound.compound_id, compounds))
     unsettled = param("unsettled", DateTime(timezone=True))
     next_closing = (on_compounds.with_only_columns(func.min(Campaign.closes_at))
                     .where(Campaign.closes_at > unsettled).scalar_subquery())

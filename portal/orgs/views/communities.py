@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.core.clock import today
 from portal.core.concurrency import load_version, save_form
+from portal.core.in_lists import in_ids
 from portal.core.kept import kept_drawer
 from portal.core.permissions import can, require
 from portal.core.rendering import form_status, hx_redirect, render
@@ -25,7 +26,7 @@ def communities():
     if not scope.community_ids:
         abort(403)
     rows = db.session.scalars(
-        select(Community).where(Community.id.in_(scope.community_ids)).order_by(Community.street_id, Community.name)
+        select(Community).where(in_ids(Community.id, scope.community_ids)).order_by(Community.street_id, Community.name)
     ).all()
     on = today()
     stats, total = services.coverage_by_community([c.id for c in rows], on)

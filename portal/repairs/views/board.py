@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
 
 from portal.core.clock import now_utc
+from portal.core.in_lists import in_ids
 from portal.core.kept_statements import param
 from portal.core.paging import paginate_kept
 from portal.core.params import parse_id
@@ -65,7 +66,7 @@ def board():
     photos: dict[int, list] = {}
     if ids:
         for row in db.session.execute(select(RequestPhoto.id, RequestPhoto.request_id, RequestPhoto.width,
-                                             RequestPhoto.height).where(RequestPhoto.request_id.in_(ids),
+                                             RequestPhoto.height).where(in_ids(RequestPhoto.request_id, ids),
                                                                         RequestPhoto.stage == "result")
                                       .order_by(RequestPhoto.id)):
             photos.setdefault(row.request_id, []).append(row)

@@ -389,3 +389,44 @@ def test_a_reopened_request_shows_its_last_round_as_history(app, w):
     db.session.commit()
     html = page(as_(app, w["resident"]), req)
     assert "上一轮处理结果" not in html and "换了整段水管" in html
+
+
+def test_the_history_under_a_request_is_one_statement_in_the_order_it_happened(app, w, count_queries):
+    """Timeline, return visits and photos come from one statement (views.detail.request_history), each in
+    its own order and with its own columns, the times as the model's columns give them."""
+    from sqlalchemy import select
+
+    from portal.repairs.models import RequestEvent, RequestPhoto
+    from portal.repairs.views.detail import request_history
+
+    def resolved_by_phone():
+        req = make_request(w, by=w["staff"], channel="phone", contact_name="赵大妈", contact_phone="13912345678")
+        services.assign(req, by=w["manager"], handler=w["staff"])
+        services.accept(req, by=w["staff"])
+        services.resolve(req, by=w["staff"], note="修好了")
+        return req
+
+    req = resolved_by_phone()
+    services.return_visit(req, by=w["manager"], note="第一次回访", satisfied=None)
+    services.return_visit(req, by=w["manager"], note="第二次回访，满意", satisfied=True)
+    for n, stage in enumerate(("filing", "result", "result")):
+        db.session.add(RequestPhoto(request_id=req.id, stage=stage, stored_name=f"h{req.id}-{n}.jpg", width=4,
+                                    height=3, size_bytes=10, uploaded_by_id=w["staff"].id))
+    other = resolved_by_phone()  # another request's history stays out
+    services.return_visit(other, by=w["manager"], note="别的请求", satisfied=False)
+    db.session.commit()
+    request_id = req.id
+    with app.test_request_context():
+        count_queries["n"] = 0
+        events, visits, photos = request_history(request_id)
+        assert count_queries["n"] == 1
+    assert [e.action for e in events] == ["filed", "assigned", "accepted", "resolved", "return_visit", "return_visit"]
+    assert events[1].actor_name == w["manager"].name and events[0].to_status == Status.SUBMITTED
+    assert [e.at for e in events] == db.session.scalars(  # the values (and types) the model's own columns give
+        select(RequestEvent.at).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)).all()
+    assert events[-1].note == "第二次回访，满意"
+    assert [(v.note, v.satisfied, v.by_name) for v in visits] == [
+        ("第一次回访", None, w["manager"].name), ("第二次回访，满意", True, w["manager"].name)]
+    assert visits[0].at == db.session.scalars(select(ReturnVisit.at).where(ReturnVisit.request_id == request_id)).first()
+    assert [p.stage for p in photos] == ["filing", "result", "result"]
+    assert photos == sorted(photos) and all(isinstance(p.id, int) for p in photos)

@@ -8,9 +8,12 @@ around the actions (repairs.detail_parts) and the action forms (repairs.detail_a
 under every value it shows; its statements are built once per shape and kept (core.kept_statements).
 """
 
+from datetime import datetime
+from typing import NamedTuple
+
 from flask import abort, current_app
 from flask_login import current_user, login_required
-from sqlalchemy import Date, DateTime, select
+from sqlalchemy import Boolean, Date, DateTime, String, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
@@ -58,7 +61,7 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
     user = current_user
     steps = offered_steps(user, req)
     actions = actions_html(req, steps, handler_choices(req) if "assign" in steps else None, posted)
-    events, visits, photos = (run_plain(kept_statement(name, build), {"request_id": req.id}).all() for name, build in _HISTORY)
+    events, visits, photos = request_history(req.id)
     personal = sees_personal(user, req)
     requester = req.requester
     name = req.contact_name or (requester.name if requester else "")
@@ -74,28 +77,58 @@ def show(req, *, posted: tuple[str, object] | None = None, message=None, status:
                   status=status, headers=headers)
 
 
-def _events_query():
-    """The timeline as rows: what each line shows, the actor's name beside it."""
-    return (select(RequestEvent.at, RequestEvent.action, RequestEvent.actor_id, User.name.label("actor_name"),
-                   RequestEvent.from_status, RequestEvent.to_status, RequestEvent.note)
-            .outerjoin(User, User.id == RequestEvent.actor_id)
-            .where(RequestEvent.request_id == param("request_id")).order_by(RequestEvent.id))
+class EventRow(NamedTuple):
+    """A line of the timeline: what it shows, the actor's name beside it."""
+
+    at: datetime
+    action: str
+    actor_id: int | None
+    actor_name: str | None
+    from_status: str | None
+    to_status: str | None
+    note: str | None
 
 
-def _visits_query():
-    return (select(ReturnVisit.at, ReturnVisit.satisfied, ReturnVisit.note, User.name.label("by_name"))
-            .join(User, User.id == ReturnVisit.by_id)
-            .where(ReturnVisit.request_id == param("request_id")).order_by(ReturnVisit.id))
+class VisitRow(NamedTuple):
+    at: datetime
+    satisfied: bool | None
+    note: str | None
+    by_name: str
 
 
-def _photos_query():
-    return (select(RequestPhoto.id, RequestPhoto.stage).where(RequestPhoto.request_id == param("request_id"))
-            .order_by(RequestPhoto.id))
+class PhotoRow(NamedTuple):
+    id: int
+    stage: str
 
 
-#: what the page lists under a request, each a statement kept once (core.kept_statements)
-_HISTORY = (("repairs.request_events", _events_query), ("repairs.request_visits", _visits_query),
-            ("repairs.request_photos", _photos_query))
+def _history_query():
+    """What the page lists under a request — its timeline, return visits and photos — as one statement of
+    three parts (`part`, then each part's own order), so the page pays one round trip for them, not three."""
+    part, seq = literal_column("0").label("part"), RequestEvent.id.label("seq")
+    events = (select(part, seq, RequestEvent.at, RequestEvent.action, RequestEvent.actor_id, User.name.label("name"),
+                     RequestEvent.from_status, RequestEvent.to_status, RequestEvent.note,
+                     cast(null(), Boolean).label("satisfied"), cast(null(), String).label("stage"))
+              .outerjoin(User, User.id == RequestEvent.actor_id).where(RequestEvent.request_id == param("request_id")))
+    visits = (select(literal_column("1"), ReturnVisit.id, ReturnVisit.at, null(), null(), User.name, null(), null(),
+                     ReturnVisit.note, ReturnVisit.satisfied, null())
+              .join(User, User.id == ReturnVisit.by_id).where(ReturnVisit.request_id == param("request_id")))
+    photos = select(literal_column("2"), RequestPhoto.id, null(), null(), null(), null(), null(), null(), null(),
+                    null(), RequestPhoto.stage).where(RequestPhoto.request_id == param("request_id"))
+    return union_all(events, visits, photos).order_by("part", "seq")
+
+
+def request_history(request_id: int) -> tuple[list[EventRow], list[VisitRow], list[PhotoRow]]:
+    """The request's timeline, return visits and photos, each in the order it happened."""
+    events, visits, photos = [], [], []
+    for part, seq, at, action, actor_id, name, from_status, to_status, note, satisfied, stage in run_plain(
+            kept_statement("repairs.request_history", _history_query), {"request_id": request_id}):
+        if part == 0:
+            events.append(EventRow(at, action, actor_id, name, from_status, to_status, note))
+        elif part == 1:
+            visits.append(VisitRow(at, satisfied, note, name))
+        else:
+            photos.append(PhotoRow(seq, stage))
+    return events, visits, photos
 
 
 @bp.route("/<int:request_id>")

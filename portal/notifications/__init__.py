@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -33,6 +33,20 @@ def init_app(app: Flask) -> None:
                                  unread_count=_unread_count, kept_bell=kept_bell)
     app.after_request(_announce)
     oob.init_app(app, _bell_part, quiet=("notifications.bell",))
+    from portal.auth.services import read_with_user
+    from portal.notifications.services import bell_columns
+
+    read_with_user("notifications.bell", bell_columns, _read_with_user)
+
+
+def _read_with_user(row) -> None:
+    """The bell's figures, read in the statement that loads the signed-in person (auth.read_with_user)."""
+    from portal.notifications.services import summary_from
+
+    if has_request_context():
+        g._unread_summary = summary_from(row, row[0].id)
+        g._unread = g._unread_summary[0]
+        g._bell_user = row[0].id
 
 
 def _announce(response):
@@ -59,20 +73,19 @@ def _bell_part() -> str:
     """The bell with its current count, swapped out of band into a fragment's page."""
     if not current_user.is_authenticated:
         return ""
-    for cached in ("_unread", "_unread_summary"):  # the request may have changed them since
-        g.pop(cached, None)
-    return render_template("_bell.html", oob=True)
+    return render_template("_bell.html", oob=True)  # counted again if the request changed any (services._written)
 
 
 def _unread_summary():
     """(count, newest unread) for the bell; also primes the count the `unread_count()` global caches."""
     if not current_user.is_authenticated:
         return 0, None
-    if "_unread_summary" not in g:
+    if "_unread_summary" not in g or g.get("_bell_user") != current_user.id:
         from portal.notifications.services import unread_summary
 
         g._unread_summary = unread_summary(current_user)
         g._unread = g._unread_summary[0]
+        g._bell_user = current_user.id
     return g._unread_summary
 
 
@@ -91,8 +104,6 @@ def _unread_count() -> int:
     """The bell's badge, counted once per request."""
     if not current_user.is_authenticated:
         return 0
-    if "_unread" not in g:
-        from portal.notifications.services import unread_count
-
-        g._unread = unread_count(current_user)
+    if "_unread" not in g or g.get("_bell_user") != current_user.id:
+        return _unread_summary()[0]
     return g._unread

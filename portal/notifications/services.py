@@ -11,7 +11,9 @@ import json
 import logging
 import math
 import re
+from typing import NamedTuple
 
+from flask import g, has_request_context
 from sqlalchemy import func, literal_column, select, update
 
 from portal.core.kept_statements import Someone, kept_statement, run_plain
@@ -46,6 +48,7 @@ def notify(user_id: int, key: str, *, link: str | None = None, **params) -> Noti
     _check_placeholders(key, str(message), params)
     note = Notification(user_id=user_id, key=key, params=params, link=link)
     db.session.add(note)
+    _written()
     on_commit(lambda: deliver(note))  # outside the portal only once the change is saved
     return note
 
@@ -101,9 +104,21 @@ def unread_count(user) -> int:
     return db.session.scalar(select(func.count()).select_from(_unread(user).subquery())) or 0
 
 
+class Unread(NamedTuple):
+    """The newest unread notification as the bell words it (what `message_for` reads), with the count."""
+
+    id: int
+    user_id: int
+    key: str | None
+    params: dict | None
+    title: str | None
+    unread: int
+
+
 def unread_summary(user):
     """How many are unread (up to UNREAD_CAP) and the newest of them as a row of what `message_for`
-    reads, in one query (the bell shows both on every page)."""
+    reads, in one query. Pages read both with the user instead (`bell_columns`); this is for a request
+    that changed them."""
     statement = kept_statement("notifications.unread_summary", _unread_summary_statement)
     row = run_plain(statement, {"user_id": user.id}).first()
     return (row.unread, row) if row else (0, None)
@@ -113,11 +128,44 @@ def _unread_summary_statement():
     """The newest unread notification's worded fields with the capped count beside it, for any user
     (core.kept_statements: built once per process, the user a parameter; every page shows the bell)."""
     unread = _unread(Someone)
-    counted = select(func.count()).select_from(
-        unread.with_only_columns(literal_column("1"), maintain_column_froms=True).subquery())
     return (unread.with_only_columns(Notification.id, Notification.user_id, Notification.key, Notification.params,
                                      Notification.title)
-            .limit(1).add_columns(counted.scalar_subquery().label("unread")))
+            .limit(1).add_columns(_counted(unread).scalar_subquery().label("unread")))
+
+
+def _counted(unread):
+    return select(func.count()).select_from(
+        unread.with_only_columns(literal_column("1"), maintain_column_froms=True).subquery())
+
+
+#: the bell's columns in the statement that loads the user, by label (auth.read_with_user)
+BELL_FIELDS = ("id", "key", "params", "title")
+
+
+def bell_columns() -> list:
+    """`unread_summary` as columns of the statement that loads the signed-in user (auth.read_with_user),
+    the user the parameter `user_id`: the capped count, and each field of the newest unread one read
+    through the index (user_id, read_at, created_at)."""
+    unread = _unread(Someone)
+    newest = unread.limit(1)
+    return [_counted(unread).scalar_subquery().label("bell_unread"),
+            *(newest.with_only_columns(getattr(Notification, name)).scalar_subquery().label(f"bell_{name}")
+              for name in BELL_FIELDS)]
+
+
+def summary_from(row, user_id: int):
+    """(count, newest) as `unread_summary` gives them, from the bell's columns of a row (`bell_columns`)."""
+    if row.bell_id is None:
+        return 0, None
+    return row.bell_unread, Unread(row.bell_id, user_id, row.bell_key, row.bell_params, row.bell_title, row.bell_unread)
+
+
+def _written() -> None:
+    """The signed-in person's bell was read with them at the start of the request: after a change to any
+    notification, it is counted again when next shown (notifications.init_app's bell part)."""
+    if has_request_context():
+        g.pop("_unread_summary", None)
+        g.pop("_unread", None)
 
 
 def mark_read(user, note_id: int) -> bool:
@@ -126,6 +174,7 @@ def mark_read(user, note_id: int) -> bool:
         .where(Notification.id == note_id, Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    _written()
     return result.rowcount > 0
 
 
@@ -133,6 +182,7 @@ def mark_all_read(user) -> int:
     result = db.session.execute(
         update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow())
     )
+    _written()
     return result.rowcount
 
 
@@ -150,4 +200,6 @@ def settle(link: str, keys, user_id: int | None = None) -> int:
     notes = db.session.scalars(query).all()
     for note in notes:
         note.read_at = utcnow()
+    if notes:
+        _written()
     return len(notes)

@@ -42,7 +42,7 @@ class Task:
 @dataclass
 class Registry:
     nav: list[NavEntry] = field(default_factory=list)
-    todos: list[Callable] = field(default_factory=list)  # fn(user) -> list[Todo]
+    todos: list[Callable] = field(default_factory=list)  # fn(user) -> Counted | list[Todo] | None
     indicators: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, name, fn(area, period))
     sheets: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, name, fn(area, period))
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)  # (order, template, fn(user) -> ctx|None)
@@ -65,7 +65,8 @@ def add_nav(app: Flask, endpoint: str, label, key: str, *, rule: str, order: int
 
 
 def add_todos(app: Flask, provider: Callable) -> None:
-    """`provider(user) -> list[Todo]`: what this module asks of the user now (counted in SQL)."""
+    """`provider(user)`: what this module asks of the user now, counted in SQL — a `core.todo_counts.Counted`
+    (its statement, run with the other modules' in one), or a list of `Todo`s, or None."""
     registry(app).todos.append(provider)
 
 

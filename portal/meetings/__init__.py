@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
     from portal.meetings import builtin_sources, notices, permissions, steps, tasks  # noqa: F401  (rules)
     from portal.meetings.indicators import meetings_section, meetings_sheet
     from portal.meetings.panel import compound_panel
-    from portal.meetings.todos import todos
+    from portal.meetings.todos import counted
     from portal.meetings.views import bp
 
     app.register_blueprint(bp)
@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
     builtin_sources.register()
     add_task(app, "meetings.reminders_follow_up", tasks.run, every_seconds=TASK_EVERY)
     add_nav(app, "meetings.index", _l("联席会议"), "meetings", rule="meetings.index", order=35)
-    add_todos(app, todos)
+    add_todos(app, counted)
     add_indicators(app, "meetings.figures", meetings_section, order=30)
     add_report_sheet(app, "meetings.records", meetings_sheet, order=30)
     add_compound_panel(app, "meetings/_compound_panel.html", compound_panel, order=30)

@@ -9,8 +9,9 @@ from sqlalchemy import Date, DateTime, and_, exists, func, select
 
 from portal.core.clock import now_utc, today
 from portal.core.in_lists import in_ids, one_of
-from portal.core.kept_statements import Someone, kept_statement, param, run_plain
+from portal.core.kept_statements import Someone, param
 from portal.core.modules import Todo
+from portal.core.todo_counts import Counted
 from portal.core.translations import lazy_gettext as _l
 from portal.meetings.models import (
     Answer,
@@ -74,16 +75,19 @@ def _statement(proposals: bool):
     return select(*(sub.label(name) for name, sub in counts.items()))
 
 
-def todos(user) -> list[Todo]:
+def counted(user) -> Counted:
+    """The meetings' to-dos, counted in one statement run with the other modules' (core.todo_counts)."""
     compounds = convener_compounds(user)
     now, on = now_utc(), today()
-    statement = kept_statement(("meetings.todos", bool(compounds)), lambda: _statement(bool(compounds)))
     values = {"user_id": user.id, "now": now, "soon": now + SOON, "today": on, "due_by": on + DUE_SOON}
     if compounds:
         values["convener_compounds"] = list(compounds)
-    row = run_plain(statement, values).one()
+    return Counted(("meetings.todos", bool(compounds)), lambda: _statement(bool(compounds)), values, _todos)
+
+
+def _todos(row) -> list[Todo]:
     attend, confirm, overdue, due, corrections, proposals = (
-        getattr(row, name, 0) or 0 for name in ("attend", "confirm", "overdue", "due", "corrections", "proposals"))
+        row.get(name) or 0 for name in ("attend", "confirm", "overdue", "due", "corrections", "proposals"))
     def index(view):
         return f"{url_for('meetings.index')}?view={view}"
 
@@ -96,3 +100,8 @@ def todos(user) -> list[Todo]:
         (proposals, lambda: Todo(_l("待答复的居民议题"), proposals, url_for("meetings.proposals"))),
     )
     return [line() for count, line in lines if count]
+
+
+def todos(user) -> list[Todo]:
+    """`counted`, run alone."""
+    return counted(user).run()

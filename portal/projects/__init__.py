@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
     from portal.projects.indicators import projects_section, projects_sheet
     from portal.projects.panel import compound_panel
     from portal.projects.photos import remove_orphans, upload_folder
-    from portal.projects.todos import todos
+    from portal.projects.todos import counted
     from portal.projects.views import bp
 
     app.register_blueprint(bp)
@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
     add_nav(app, "projects.wishes", _l("微心愿"), "wishes", rule="projects.wishes", order=40)
     add_nav(app, "projects.records", _l("服务记录"), "records", rule="projects.records", order=42)
     add_nav(app, "projects.registers_page", _l("报到台账"), "registers", rule="projects.registers", order=44)
-    add_todos(app, todos)
+    add_todos(app, counted)
     add_indicators(app, "projects.figures", projects_section, order=40)
     add_report_sheet(app, "projects.records", projects_sheet, order=40)
     add_compound_panel(app, "projects/_compound_panel.html", compound_panel, order=50)

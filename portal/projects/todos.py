@@ -11,8 +11,9 @@ from sqlalchemy import Date, func, or_, select
 
 from portal.core.clock import today
 from portal.core.in_lists import in_ids, one_of
-from portal.core.kept_statements import Someone, kept_statement, param, run_plain
+from portal.core.kept_statements import Someone, param
 from portal.core.modules import Todo
+from portal.core.todo_counts import Counted
 from portal.core.translations import lazy_gettext as _l
 from portal.orgs.models import Compound, Role
 from portal.orgs.permissions import scope_of
@@ -93,12 +94,13 @@ def _statement(managed: bool, homes: bool, staff: bool):
     return select(*(sub.label(name) for name, sub in subqueries.items()))
 
 
-def todos(user) -> list[Todo]:
+def counted(user) -> Counted:
+    """The projects' and wishes' to-dos, counted in one statement run with the other modules'
+    (core.todo_counts)."""
     scope, on = scope_of(user), today()
     managed, staff = register_compound_ids(user), staff_compound_ids(user)
     homes = scope.compounds_with({Role.RESIDENT, Role.OWNERS_COMMITTEE})
     shape = (bool(managed), bool(homes), bool(staff))
-    statement = kept_statement(("projects.todos", *shape), lambda: _statement(*shape))
     values = {"user_id": user.id}
     if managed:
         values |= {"register_compounds": list(managed), "today": on, "week_end": on + timedelta(days=7)}
@@ -106,8 +108,11 @@ def todos(user) -> list[Todo]:
         values |= {"home_compounds": list(homes), "household_ids": list(scope.household_ids) or [0]}
     if staff:
         values["staff_compounds"] = list(staff)
-    row = run_plain(statement, values).one()
-    counts = {name: value or 0 for name, value in row._mapping.items()}
+    return Counted(("projects.todos", *shape), lambda: _statement(*shape), values, _todos)
+
+
+def _todos(row) -> list[Todo]:
+    counts = {name: value or 0 for name, value in row.items()}
     def wishes(status):
         return f"{url_for('projects.wishes')}?status={status}"
 
@@ -127,3 +132,8 @@ def todos(user) -> list[Todo]:
         (to_confirm, lambda: Todo(_l("微心愿已完成，请确认"), to_confirm, wishes("fulfilled"))),
     )
     return [line() for count, line in lines if count]
+
+
+def todos(user) -> list[Todo]:
+    """`counted`, run alone."""
+    return counted(user).run()

@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     from portal.repairs.cli import repairs_sweep
     from portal.repairs.indicators import records_sheet, requests_section
     from portal.repairs.photos import upload_folder
-    from portal.repairs.todos import compound_panel, repairs_panel, todos
+    from portal.repairs.todos import compound_panel, counted, repairs_panel
     from portal.repairs.views import bp
 
     app.register_blueprint(bp)
@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
     add_task(app, "repairs.photo_orphans", photos.remove_orphans, every_seconds=ORPHANS_EVERY)
     add_nav(app, "repairs.queue", _l("报修"), "repairs", rule="repairs.queue", order=20)
     add_nav(app, "repairs.board", _l("公示栏"), "board", rule="repairs.board", order=30)
-    add_todos(app, todos)
+    add_todos(app, counted)
     add_indicators(app, "repairs.requests", requests_section, order=20)
     add_report_sheet(app, "repairs.records", records_sheet, order=20)
     add_home_panel(app, "repairs/_home_panel.html", repairs_panel, order=60)

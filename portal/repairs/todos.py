@@ -1,4 +1,5 @@
-"""What the repairs module asks of a person now, for their home page: counted in SQL, one query."""
+"""What the repairs module asks of a person now, for their home page: counted in SQL, one query (run with the
+other modules' to-dos: core.todo_counts)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from flask import url_for
 from sqlalchemy import Date, DateTime, and_, false, func, select
 
 from portal.core.clock import now_utc, today
-from portal.core.kept_statements import Someone, kept_statement, param, run_plain
+from portal.core.kept_statements import Someone, param
 from portal.core.modules import Todo
+from portal.core.todo_counts import Counted
 from portal.core.translations import lazy_gettext as _l
 from portal.extensions import db
 from portal.orgs.permissions import Scope, scope_of
@@ -30,35 +32,44 @@ def _statement(dispatches: bool, present: tuple[str, ...]):
         return func.count().filter(condition)
 
     return select(
-        count(RepairRequest.is_overdue(now)),
-        count(RepairRequest.status == Status.SUBMITTED if dispatches else false()),
-        count(and_(handler, RepairRequest.status == Status.ASSIGNED)),
-        count(and_(handler, RepairRequest.status == Status.IN_PROGRESS)),
-        count(and_(requester, RepairRequest.status == Status.RESOLVED)),
+        count(RepairRequest.is_overdue(now)).label("overdue"),
+        count(RepairRequest.status == Status.SUBMITTED if dispatches else false()).label("to_dispatch"),
+        count(and_(handler, RepairRequest.status == Status.ASSIGNED)).label("to_accept"),
+        count(and_(handler, RepairRequest.status == Status.IN_PROGRESS)).label("in_hand"),
+        count(and_(requester, RepairRequest.status == Status.RESOLVED)).label("to_rate"),
     ).where(visibility_of(Someone.id, now, sets, within=not_closed(), on=param("on", Date)))  # every count is of open work
 
 
-def todos(user) -> list[Todo]:
+def counted(user) -> Counted | None:
     """Requests overdue, waiting for dispatch, to accept, in hand and to rate — each a link to the queue
-    filtered the same way, so the list's count is the figure. One statement, kept per shape."""
+    filtered the same way, so the list's count is the figure. One statement, kept per shape, run with the
+    other modules' (core.todo_counts)."""
     scope = scope_of(user)
     if not scope.compound_ids:
-        return []
+        return None
     dispatches = dispatches_somewhere(user)
     sets = {name: list(ids) for name, ids in visibility_sets(scope).items() if ids}
     present = tuple(sets)
-    statement = kept_statement(("repairs.todos", dispatches, present), lambda: _statement(dispatches, present))
-    overdue, to_dispatch, to_accept, in_hand, to_rate = run_plain(
-        statement, {"user_id": user.id, "now": now_utc(), "on": today(), **sets}).one()
+    return Counted(("repairs.todos", dispatches, present), lambda: _statement(dispatches, present),
+                   {"user_id": user.id, "now": now_utc(), "on": today(), **sets}, _todos)
+
+
+def _todos(row) -> list[Todo]:
     queue = url_for("repairs.queue")
     items = [
-        Todo(_l("诉求已超时"), overdue, f"{queue}?overdue=1", urgent=True),
-        Todo(_l("待派单的诉求"), to_dispatch, f"{queue}?status=submitted"),
-        Todo(_l("派给我、待接单"), to_accept, f"{queue}?mine=handler&status=assigned"),
-        Todo(_l("我正在处理"), in_hand, f"{queue}?mine=handler&status=in_progress"),
-        Todo(_l("待我评价"), to_rate, f"{queue}?mine=requester&status=resolved"),
+        Todo(_l("诉求已超时"), row["overdue"], f"{queue}?overdue=1", urgent=True),
+        Todo(_l("待派单的诉求"), row["to_dispatch"], f"{queue}?status=submitted"),
+        Todo(_l("派给我、待接单"), row["to_accept"], f"{queue}?mine=handler&status=assigned"),
+        Todo(_l("我正在处理"), row["in_hand"], f"{queue}?mine=handler&status=in_progress"),
+        Todo(_l("待我评价"), row["to_rate"], f"{queue}?mine=requester&status=resolved"),
     ]
     return [item for item in items if item.count]
+
+
+def todos(user) -> list[Todo]:
+    """`counted`, run alone."""
+    found = counted(user)
+    return found.run() if found else []
 
 
 def repairs_panel(user) -> dict | None:

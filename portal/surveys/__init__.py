@@ -23,14 +23,14 @@ def init_app(app: Flask) -> None:
     from portal.surveys import agenda, company_panel, notices, permissions, services  # noqa: F401  (registers the rules)
     from portal.surveys.indicators import surveys_section, surveys_sheet
     from portal.surveys.panel import compound_panel
-    from portal.surveys.todos import todos
+    from portal.surveys.todos import counted
     from portal.surveys.views import bp
 
     app.register_blueprint(bp)
     notices.register()
     agenda.register()  # the "survey" agenda source of the joint meetings
     add_nav(app, "surveys.index", _l("满意度测评"), "surveys", rule="surveys.index", order=40)
-    add_todos(app, todos)
+    add_todos(app, counted)
     add_task(app, "surveys.reorder", services.reorder_after_close, every_seconds=REORDER_EVERY)
     add_task(app, "surveys.announce", services.announce_results, every_seconds=ANNOUNCE_EVERY)
     add_demo(app, _load_demo, order=40)

@@ -21,6 +21,7 @@ from portal.core.clock import aware, now_utc
 from portal.core.in_lists import in_ids
 from portal.core.kept_statements import kept_statement, param, run_plain
 from portal.core.modules import Todo
+from portal.core.todo_counts import Counted
 from portal.core.translations import lazy_gettext as _l
 from portal.orgs.models import Building, Household
 from portal.orgs.permissions import STAFF_ROLES, scope_of
@@ -99,32 +100,43 @@ def closed_below_target(compounds, now: datetime, token: str | None) -> BelowTar
                      fresh=lambda kept: kept.until is None or now < kept.until)
 
 
-def todos(user) -> list[Todo]:
-    """A campaign open for my household; campaigns running (with the live rate); results below 90%."""
+def counted(user) -> Counted | None:
+    """A campaign open for my household; campaigns running (with the live rate); results below 90%: one
+    statement run with the other modules' (core.todo_counts), then the kept "below 90%" figure."""
     scope = scope_of(user)
     if not scope.compound_ids:
-        return []
+        return None
     homes, staff = scope.household_ids, scope.compounds_with(STAFF_ROLES)
     if not (homes or staff):
-        return []
-    statement = kept_statement(("surveys.todos", bool(homes), bool(staff)), lambda: _statement(bool(homes), bool(staff)))
+        return None
     now = now_utc()
     values = {"now": now}
     if homes:
         values["household_ids"] = list(homes)
     if staff:
         values["staff_compounds"] = list(staff)
-    row = run_plain(statement, values).one()
+    return Counted(("surveys.todos", bool(homes), bool(staff)), lambda: _statement(bool(homes), bool(staff)), values,
+                   lambda row: _todos(row, staff, now))
+
+
+def _todos(row, staff, now) -> list[Todo]:
     items: list[Todo] = []
-    if getattr(row, "unanswered", 0):
-        items.append(Todo(_l("满意度测评待您填写"), row.unanswered, url_for("surveys.index", state="open")))
-    if getattr(row, "running", 0):
-        rate = round(100 * (row.answered or 0) / row.households) if row.households else 0
-        items.append(Todo(_l("进行中的满意度测评（参与率 %(rate)s%%）", rate=rate), row.running,
+    if row.get("unanswered"):
+        items.append(Todo(_l("满意度测评待您填写"), row["unanswered"], url_for("surveys.index", state="open")))
+    if row.get("running"):
+        households = row["households"]
+        rate = round(100 * (row["answered"] or 0) / households) if households else 0
+        items.append(Todo(_l("进行中的满意度测评（参与率 %(rate)s%%）", rate=rate), row["running"],
                           url_for("surveys.index", state="open")))
     if staff:
-        low = closed_below_target(staff, now, row.results_token)
+        low = closed_below_target(staff, now, row["results_token"])
         if low.low:
             items.append(Todo(_l("满意率低于90%的小区，需整改"), low.low,
                               url_for("surveys.results", campaign_id=low.campaign), urgent=True))
     return items
+
+
+def todos(user) -> list[Todo]:
+    """`counted`, run alone."""
+    found = counted(user)
+    return found.run() if found else []

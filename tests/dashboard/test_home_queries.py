@@ -22,9 +22,9 @@ from tests.surveys.conftest import launch
 
 co_world, mworld = projects_fixtures.co_world, meetings_fixtures.mworld  # the fixtures of those packages
 
-#: the street administrator's home: user and scope (4), repairs, meetings, surveys and co-construction
-#: to-dos (1 each), the structure panel (2), the bell (1)
-STREET_ADMIN_HOME = 11
+#: the street administrator's home, once their scope and structure panel are kept: the user with the bell
+#: (auth.read_with_user), and the repairs, meetings, surveys and co-construction to-dos together (core.todo_counts)
+STREET_ADMIN_HOME = 2
 
 
 @pytest.fixture

@@ -137,8 +137,10 @@ def detail(request_id: int):
     return show(_visible_request_or_404(current_user, request_id))
 
 
-#: what the page shows of a request beside its own columns, loaded with it
-_SHOWN = (joinedload(RepairRequest.compound), joinedload(RepairRequest.handler), joinedload(RepairRequest.requester),
+#: what the page shows of a request beside its own columns, loaded with it: of the handler their name, of the
+#: requester their name and phone (a person's other columns — password hash, session token — stay unread)
+_SHOWN = (joinedload(RepairRequest.compound), joinedload(RepairRequest.handler).load_only(User.name),
+          joinedload(RepairRequest.requester).load_only(User.name, User.phone),
           joinedload(RepairRequest.household).joinedload(Household.building))
 
 

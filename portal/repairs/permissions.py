@@ -238,9 +238,11 @@ def _may_set_service_levels(user, obj=None) -> bool:
 
 # --- who sees what ---------------------------------------------------------------------------------
 
-def _without_property_company(on=None):
-    """Compounds with no current contract: their household matters fall to the community."""
-    served = select(ServiceContract.compound_id).where(ServiceContract.is_current(on or today()))
+def _without_property_company(on, among):
+    """Compounds with no current contract: their household matters fall to the community. Asked of the
+    contracts of `among` (the community's compounds) only, not of every contract in the city."""
+    served = select(ServiceContract.compound_id).where(ServiceContract.is_current(on or today()),
+                                                       in_ids(ServiceContract.compound_id, among))
     return RepairRequest.compound_id.not_in(served)
 
 
@@ -294,7 +296,7 @@ def visibility_of(user_id, now, sets: dict, within=None, on=None):
     if sets["community_ids"]:
         conditions.append(and_(in_ids(RepairRequest.compound_id, sets["community_ids"]), or_(
             RepairRequest.kind != Kind.HOUSEHOLD, overdue, RepairRequest.escalation_level >= Level.COMMUNITY,
-            _without_property_company(on),
+            _without_property_company(on, sets["community_ids"]),
         )))
     if sets["street_ids"]:
         conditions.append(and_(in_ids(RepairRequest.compound_id, sets["street_ids"]), or_(

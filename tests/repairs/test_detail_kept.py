@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
 
 import pytest
 from flask_babel import force_locale
@@ -23,6 +22,9 @@ from portal.repairs.detail_actions import action_forms, actions_html, draw_actio
 from portal.repairs.detail_parts import page_parts
 from portal.repairs.models import Kind, Level, Status
 from portal.repairs.permissions import Person
+from portal.repairs.views.detail import EventRow as Event
+from portal.repairs.views.detail import PhotoRow as Photo
+from portal.repairs.views.detail import VisitRow as Visit
 from portal.repairs.views.detail import event_note
 from tests.conftest import login_as, make_user
 from tests.repairs.conftest import make_request
@@ -176,28 +178,6 @@ def test_candidates_and_loads_follow_each_request(app, repair_world):
 
 
 # --- the parts around the actions (repairs/detail_parts.py) ----------------------------------------
-
-class Photo(NamedTuple):
-    id: int
-    stage: str
-
-
-class Event(NamedTuple):
-    at: datetime
-    action: str
-    actor_id: int | None
-    actor_name: str | None
-    from_status: str | None
-    to_status: str | None
-    note: str | None
-
-
-class Visit(NamedTuple):
-    at: datetime
-    satisfied: bool | None
-    note: str | None
-    by_name: str
-
 
 AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
